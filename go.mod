@@ -1,0 +1,3 @@
+module github.com/osemu/osemu
+
+go 1.26.8
