@@ -77,8 +77,8 @@ type PackageVendingOptions struct {
 
 // PackageEncryptionOptions says whether package content is encrypted.
 type PackageEncryptionOptions struct {
-	KmsKeyIdentifier string `json:"KmsKeyIdentifier,omitempty"`
-	EncryptionEnabled bool  `json:"EncryptionEnabled"`
+	KmsKeyIdentifier  string `json:"KmsKeyIdentifier,omitempty"`
+	EncryptionEnabled bool   `json:"EncryptionEnabled"`
 }
 
 // Package is a custom package: a dictionary, a plugin, or a plugin's licence
