@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Error codes, exactly as AWS spells them in the x-amzn-ErrorType header.
@@ -99,3 +100,15 @@ var (
 	// worker has taken over.
 	ErrLeaseLost = errors.New("step lease lost")
 )
+
+// ValidationError returns the ValidationException that AWS answers for
+// constraint failures, each a sentence like "Value 'x' at 'domainName' failed
+// to satisfy constraint: Member must ...": "1 validation error detected: a",
+// or "2 validation errors detected: a; b".
+func ValidationError(failures ...string) *Error {
+	if len(failures) == 1 {
+		return &Error{Code: CodeValidation, Message: "1 validation error detected: " + failures[0]}
+	}
+	return &Error{Code: CodeValidation, Message: fmt.Sprintf("%d validation errors detected: %s",
+		len(failures), strings.Join(failures, "; "))}
+}

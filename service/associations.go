@@ -1,0 +1,286 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/osemu/osemu"
+)
+
+// AssociateItem is one package to associate with a domain.
+type AssociateItem struct {
+	PackageID     string
+	Prerequisites []string
+	Configuration *osemu.AssociationConfiguration
+}
+
+// AssociatePackage associates a package with a domain, or moves an
+// association to the package's newest version. The association is
+// ASSOCIATING when this returns.
+func (s *Service) AssociatePackage(ctx context.Context, scope osemu.Scope, domainName string, item AssociateItem) (*osemu.Association, error) {
+	out, err := s.AssociatePackages(ctx, scope, domainName, []AssociateItem{item})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// AssociatePackages associates several packages with a domain at once: all
+// of them, or, if any one cannot be, none.
+func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, domainName string, items []AssociateItem) ([]*osemu.Association, error) {
+	if len(items) == 0 {
+		return nil, osemu.ValidationError("Value '[]' at 'packageList' failed to satisfy " +
+			"constraint: Member must have length greater than or equal to 1")
+	}
+	if dup := firstDuplicate(items, func(it AssociateItem) string { return it.PackageID }); dup != "" {
+		return nil, osemu.Errorf(osemu.CodeValidation,
+			"Package %s appears more than once in the package list.", dup)
+	}
+
+	var out []*osemu.Association
+	err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
+		out = out[:0]
+		if _, err := liveDomain(tx, scope, domainName); err != nil {
+			return err
+		}
+		for _, item := range items {
+			a, err := s.associate(tx, sched, scope, domainName, item)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range out {
+		s.log.Info("package association started", "package_id", a.PackageID,
+			"domain", domainName, "scope", scope.String(), "version", a.Version)
+	}
+	return out, nil
+}
+
+// associate starts one association inside a transaction.
+func (s *Service) associate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName string, item AssociateItem) (*osemu.Association, error) {
+	p, err := visiblePackage(tx, scope, item.PackageID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Version == 0 {
+		// AWS: the exact code and text for associating a package that has
+		// no available version are unverified.
+		return nil, osemu.Errorf(osemu.CodeConflict,
+			"Package %s is %s and has no available version to associate.", p.ID, p.Status)
+	}
+
+	a, err := tx.GetAssociation(scope, domainName, p.ID)
+	switch {
+	case errors.Is(err, osemu.ErrNotFound):
+		a = &osemu.Association{
+			Scope:       scope,
+			DomainName:  domainName,
+			PackageID:   p.ID,
+			PackageName: p.Name,
+			PackageType: p.Type,
+		}
+	case err != nil:
+		return nil, err
+	case a.Status == osemu.AssocDissociating:
+		return nil, osemu.Errorf(osemu.CodeConflict,
+			"Package %s is being dissociated from domain %s. Wait until it is gone, then associate it again.",
+			p.ID, domainName)
+	case (a.Status == osemu.AssocActive || a.Status == osemu.AssocAssociating) && a.Version == p.Version:
+		return nil, osemu.Errorf(osemu.CodeConflict, "Package is already in desired state")
+	}
+
+	// A new association, a retry of a failed one, or a move to the newest
+	// version: the domain keeps running its old version until the step is
+	// done.
+	a.Status = osemu.AssocAssociating
+	a.Version = p.Version
+	a.ErrorDetails = nil
+	a.UpdatedAt = s.now()
+	if item.Prerequisites != nil {
+		a.Prerequisites = item.Prerequisites
+	}
+	if item.Configuration != nil {
+		a.Configuration = item.Configuration
+	}
+	if err := tx.PutAssociation(a); err != nil {
+		return nil, err
+	}
+	if err := sched.schedule(osemu.StepAssociate, scope, p.ID, domainName); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DissociatePackage removes a package from a domain. The association is
+// DISSOCIATING when this returns, and gone once the step is done.
+func (s *Service) DissociatePackage(ctx context.Context, scope osemu.Scope, domainName, packageID string) (*osemu.Association, error) {
+	out, err := s.DissociatePackages(ctx, scope, domainName, []string{packageID})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// DissociatePackages removes several packages from a domain at once: all of
+// them, or, if any one cannot be, none.
+func (s *Service) DissociatePackages(ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string) ([]*osemu.Association, error) {
+	if len(packageIDs) == 0 {
+		return nil, osemu.ValidationError("Value '[]' at 'packageList' failed to satisfy " +
+			"constraint: Member must have length greater than or equal to 1")
+	}
+	if dup := firstDuplicate(packageIDs, func(id string) string { return id }); dup != "" {
+		return nil, osemu.Errorf(osemu.CodeValidation,
+			"Package %s appears more than once in the package list.", dup)
+	}
+
+	var out []*osemu.Association
+	err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
+		out = out[:0]
+		if _, err := liveDomain(tx, scope, domainName); err != nil {
+			return err
+		}
+		for _, id := range packageIDs {
+			a, err := s.dissociate(tx, sched, scope, domainName, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range out {
+		s.log.Info("package dissociation started", "package_id", a.PackageID,
+			"domain", domainName, "scope", scope.String())
+	}
+	return out, nil
+}
+
+// dissociate starts one dissociation inside a transaction.
+func (s *Service) dissociate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName, packageID string) (*osemu.Association, error) {
+	if _, err := visiblePackage(tx, scope, packageID); err != nil {
+		return nil, err
+	}
+
+	a, err := tx.GetAssociation(scope, domainName, packageID)
+	if errors.Is(err, osemu.ErrNotFound) || (err == nil && a.Status == osemu.AssocDissociating) {
+		// The text Terraform's provider looks for to treat the
+		// association as already gone.
+		return nil, osemu.Errorf(osemu.CodeValidation, "Package is not associated to this domain")
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	a.Status = osemu.AssocDissociating
+	a.ErrorDetails = nil
+	a.UpdatedAt = s.now()
+	if err := tx.PutAssociation(a); err != nil {
+		return nil, err
+	}
+	if err := sched.schedule(osemu.StepDissociate, scope, packageID, domainName); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ListDomainsForPackage returns a page of the scope's domains that the
+// package is associated with, ordered by domain name.
+func (s *Service) ListDomainsForPackage(ctx context.Context, scope osemu.Scope, packageID string, page Page) ([]*osemu.Association, string, error) {
+	limit, err := page.limit()
+	if err != nil {
+		return nil, "", err
+	}
+
+	want := cursor{Op: "ListDomainsForPackage", Scope: scope.String(), Parent: packageID}
+	after := ""
+	if page.NextToken != "" {
+		c, err := s.tokens.decode(ctx, page.NextToken, want)
+		if err != nil {
+			return nil, "", err
+		}
+		after = c.Key
+	}
+
+	var found []*osemu.Association
+	err = s.view(ctx, func(tx osemu.Tx) error {
+		if _, err := visiblePackage(tx, scope, packageID); err != nil {
+			return err
+		}
+		found, err = tx.ListAssociationsByPackage(scope, packageID, after, limit+1)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return s.associationPage(ctx, found, limit, want, func(a *osemu.Association) string { return a.DomainName })
+}
+
+// ListPackagesForDomain returns a page of the packages associated with a
+// domain, ordered by package ID.
+func (s *Service) ListPackagesForDomain(ctx context.Context, scope osemu.Scope, domainName string, page Page) ([]*osemu.Association, string, error) {
+	limit, err := page.limit()
+	if err != nil {
+		return nil, "", err
+	}
+
+	want := cursor{Op: "ListPackagesForDomain", Scope: scope.String(), Parent: domainName}
+	after := ""
+	if page.NextToken != "" {
+		c, err := s.tokens.decode(ctx, page.NextToken, want)
+		if err != nil {
+			return nil, "", err
+		}
+		after = c.Key
+	}
+
+	var found []*osemu.Association
+	err = s.view(ctx, func(tx osemu.Tx) error {
+		if _, err := tx.GetDomain(scope, domainName); err != nil {
+			if errors.Is(err, osemu.ErrNotFound) {
+				return errDomainNotFound(domainName)
+			}
+			return err
+		}
+		found, err = tx.ListAssociationsByDomain(scope, domainName, after, limit+1)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return s.associationPage(ctx, found, limit, want, func(a *osemu.Association) string { return a.PackageID })
+}
+
+// associationPage cuts a listing fetched with one extra row to the page
+// size and issues the token for the rest.
+func (s *Service) associationPage(ctx context.Context, found []*osemu.Association, limit int, c cursor, key func(*osemu.Association) string) ([]*osemu.Association, string, error) {
+	if len(found) <= limit {
+		return found, "", nil
+	}
+	found = found[:limit]
+	c.Key = key(found[limit-1])
+	next, err := s.tokens.encode(ctx, c)
+	return found, next, err
+}
+
+// firstDuplicate returns the first key that occurs twice in items, or "".
+func firstDuplicate[T any](items []T, key func(T) string) string {
+	seen := make([]string, 0, len(items))
+	for _, it := range items {
+		k := key(it)
+		if slices.Contains(seen, k) {
+			return k
+		}
+		seen = append(seen, k)
+	}
+	return ""
+}
