@@ -1,0 +1,133 @@
+// Package s3server is osemu's embedded S3 endpoint: enough of the S3 REST
+// API, path-style, for clients to put the dictionaries and plugins that
+// CreatePackage and UpdatePackage read. gofakes3 speaks the protocol; the
+// buckets and objects are rows of the osemu.Store and object content is a
+// blob, so every replica on a shared database sees the same objects.
+//
+// Supported: ListBuckets, CreateBucket, HeadBucket, DeleteBucket (empty
+// buckets only), ListObjects and ListObjectsV2 with prefix, delimiter and
+// pagination, PutObject, GetObject with Range, HeadObject, CopyObject,
+// DeleteObject, DeleteObjects and multipart uploads. Bodies may be
+// aws-chunked, and the checksums clients send are verified.
+//
+// AWS: requests are not authenticated (their signatures are not checked)
+// and buckets have no owner, policy, ACL, versioning or region.
+package s3server
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+
+	"github.com/osemu/osemu"
+)
+
+// Handler serves the S3 REST API from an osemu.Store.
+//
+// AWS: multipart uploads in progress live in the memory of the process
+// that took CreateMultipartUpload, parts included (gofakes3's uploader): a
+// restart loses them, and with several replicas every request of one upload
+// must reach the same replica. The completed object is stored like any
+// other.
+//
+// TODO(multipart): keep uploads and parts in the store, so that they are
+// durable and shared by replicas, once the Store has a place for them.
+type Handler struct {
+	s3 http.Handler
+}
+
+// Option configures a Handler.
+type Option func(*options)
+
+type options struct {
+	clock osemu.Clock
+}
+
+// WithClock sets the clock that dates buckets and objects and that request
+// times are checked against; the default is the system clock.
+func WithClock(c osemu.Clock) Option {
+	return func(o *options) { o.clock = c }
+}
+
+// New returns a Handler that keeps buckets and objects in store and logs to
+// logger: internal errors at Error, each operation at Debug.
+func New(store osemu.Store, logger *slog.Logger, opts ...Option) *Handler {
+	o := options{clock: osemu.SystemClock{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+
+	b := &backend{store: store, clock: o.clock, log: logger}
+	fake := gofakes3.New(b,
+		gofakes3.WithLogger(logAdapter{logger}),
+		gofakes3.WithTimeSource(timeSource{o.clock}),
+	)
+	return &Handler{s3: fake.Server()}
+}
+
+// ServeHTTP serves an S3 request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := prepareBody(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	h.s3.ServeHTTP(w, r)
+}
+
+// writeError renders an S3 error that gofakes3 was not asked to render.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := err.(*requestError)
+	if !ok {
+		e = &requestError{"InternalError", http.StatusInternalServerError,
+			"We encountered an internal error. Please try again."}
+	}
+
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(e.Status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	body := struct {
+		XMLName xml.Name `xml:"Error"`
+		Code    string
+		Message string
+	}{Code: e.Code, Message: e.Message}
+	fmt.Fprint(w, xml.Header)
+	xml.NewEncoder(w).Encode(body)
+}
+
+// timeSource is a gofakes3.TimeSource on an osemu.Clock.
+type timeSource struct{ clock osemu.Clock }
+
+func (t timeSource) Now() time.Time                   { return t.clock.Now() }
+func (t timeSource) Since(at time.Time) time.Duration { return t.clock.Now().Sub(at) }
+
+// logAdapter sends gofakes3's log lines to slog: its errors at Error, the
+// rest, one or more lines per request, at Debug.
+type logAdapter struct{ log *slog.Logger }
+
+func (l logAdapter) Print(level gofakes3.LogLevel, v ...any) {
+	lvl := slog.LevelDebug
+	switch level {
+	case gofakes3.LogErr:
+		lvl = slog.LevelError
+	case gofakes3.LogWarn:
+		lvl = slog.LevelWarn
+	}
+	if !l.log.Enabled(context.Background(), lvl) {
+		return
+	}
+
+	detail := strings.TrimSpace(fmt.Sprintln(v...))
+	if lvl == slog.LevelError {
+		l.log.Error("s3 internal error", "error", detail)
+		return
+	}
+	l.log.Log(context.Background(), lvl, "s3 operation", "detail", detail)
+}
