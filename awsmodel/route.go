@@ -34,10 +34,14 @@ type node struct {
 	greedy map[string]*route
 }
 
-// route is an operation with the names of its labels in path order.
+// route is an operation with its labels: their names and segment indexes
+// in path order. When greedy is set the last label takes every segment from
+// its index on.
 type route struct {
-	op     *Operation
-	labels []string
+	op       *Operation
+	labels   []string
+	labelPos []int
+	greedy   bool
 }
 
 func newNode() *node { return &node{} }
@@ -88,6 +92,8 @@ func (n *node) add(op *Operation) error {
 				return fmt.Errorf("operation %s: greedy label %s is not last", op.Name, seg)
 			}
 			r.labels = append(r.labels, strings.TrimSuffix(name, "+}"))
+			r.labelPos = append(r.labelPos, i)
+			r.greedy = true
 			if cur.greedy == nil {
 				cur.greedy = make(map[string]*route)
 			}
@@ -102,6 +108,7 @@ func (n *node) add(op *Operation) error {
 				return fmt.Errorf("operation %s: bad label %q", op.Name, seg)
 			}
 			r.labels = append(r.labels, name)
+			r.labelPos = append(r.labelPos, i)
 			if cur.label == nil {
 				cur.label = newNode()
 			}
@@ -160,12 +167,10 @@ func (s *Service) Route(method, escapedPath string) (*Operation, map[string]stri
 		}
 	}
 
-	var m matching
-	m.method = method
-	m.segs = segs
-	r, labelSegs := m.walk(s.routes, 0)
+	pathMatched := false
+	r := walk(s.routes, segs, 0, method, &pathMatched)
 	if r == nil {
-		if m.pathMatched {
+		if pathMatched {
 			return nil, nil, ErrMethodNotAllowed
 		}
 		return nil, nil, ErrNoRoute
@@ -176,7 +181,11 @@ func (s *Service) Route(method, escapedPath string) (*Operation, map[string]stri
 	}
 	labels := make(map[string]string, len(r.labels))
 	for i, name := range r.labels {
-		v, err := url.PathUnescape(labelSegs[i])
+		raw := segs[r.labelPos[i]]
+		if r.greedy && i == len(r.labels)-1 {
+			raw = strings.Join(segs[r.labelPos[i]:], "/")
+		}
+		v, err := url.PathUnescape(raw)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: bad escape in %s: %v", ErrNoRoute, name, err)
 		}
@@ -185,62 +194,48 @@ func (s *Service) Route(method, escapedPath string) (*Operation, map[string]stri
 	return r.op, labels, nil
 }
 
-// matching is the state of one Route call.
-type matching struct {
-	method      string
-	segs        []string
-	vals        [maxSegments]string
-	nvals       int
-	pathMatched bool
-}
-
-// walk matches segs[i:] below n. It returns the route and the raw label
-// values in path order.
-func (m *matching) walk(n *node, i int) (*route, []string) {
-	if i == len(m.segs) {
+// walk matches segs[i:] below n and returns the first route, in
+// precedence order, that accepts the method. It sets *pathMatched when some
+// route matches the path with another method.
+func walk(n *node, segs []string, i int, method string, pathMatched *bool) *route {
+	if i == len(segs) {
 		if len(n.ops) > 0 {
-			if r := n.ops[m.method]; r != nil {
-				return r, m.vals[:m.nvals]
+			if r := n.ops[method]; r != nil {
+				return r
 			}
-			m.pathMatched = true
+			*pathMatched = true
 		}
-		return nil, nil
+		return nil
 	}
 
-	seg := m.segs[i]
+	seg := segs[i]
 	if next := n.literal[seg]; next != nil {
-		if r, v := m.walk(next, i+1); r != nil {
-			return r, v
+		if r := walk(next, segs, i+1, method, pathMatched); r != nil {
+			return r
 		}
-	} else if strings.IndexByte(seg, '%') >= 0 && n.literal != nil {
+	} else if n.literal != nil && strings.IndexByte(seg, '%') >= 0 {
 		// A client may percent-encode characters of a literal segment.
 		if u, err := url.PathUnescape(seg); err == nil {
 			if next := n.literal[u]; next != nil {
-				if r, v := m.walk(next, i+1); r != nil {
-					return r, v
+				if r := walk(next, segs, i+1, method, pathMatched); r != nil {
+					return r
 				}
 			}
 		}
 	}
 
 	if n.label != nil && seg != "" {
-		m.vals[m.nvals] = seg
-		m.nvals++
-		if r, v := m.walk(n.label, i+1); r != nil {
-			return r, v
+		if r := walk(n.label, segs, i+1, method, pathMatched); r != nil {
+			return r
 		}
-		m.nvals--
 	}
 
-	if len(n.greedy) > 0 {
-		rest := strings.Join(m.segs[i:], "/")
-		if rest != "" {
-			if r := n.greedy[m.method]; r != nil {
-				m.vals[m.nvals] = rest
-				return r, m.vals[:m.nvals+1]
-			}
-			m.pathMatched = true
+	// A greedy label takes the rest of the path, which must not be empty.
+	if len(n.greedy) > 0 && (seg != "" || i+1 < len(segs)) {
+		if r := n.greedy[method]; r != nil {
+			return r
 		}
+		*pathMatched = true
 	}
-	return nil, nil
+	return nil
 }
