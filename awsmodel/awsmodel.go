@@ -209,7 +209,8 @@ type Shape struct {
 	// Sensitive marks values that must never appear in messages or logs.
 	Sensitive bool
 
-	// Union marks a structure of which at most one member is set.
+	// Union marks a structure of which exactly one member is set (not
+	// checked by Validate).
 	Union bool
 
 	// Document marks a structure that holds any JSON value.

@@ -142,6 +142,10 @@ const maxSegments = 32
 // DescribePackages. A trailing slash is ignored, on both the template and the
 // request. Route returns ErrMethodNotAllowed when templates match the path
 // but none accepts the method, and ErrNoRoute when none matches.
+//
+// AWS: that a label takes over when the literal template lacks the method
+// (DELETE .../packages/describe) was not verified against AWS; it gives the
+// client a ValidationException on the label rather than a routing error.
 func (s *Service) Route(method, escapedPath string) (*Operation, map[string]string, error) {
 	if !strings.HasPrefix(escapedPath, "/") {
 		return nil, nil, ErrNoRoute

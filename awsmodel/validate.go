@@ -107,6 +107,8 @@ func (v *validation) value(sh *Shape, val any, path string) {
 			v.failType(val, sh, path, "a structure")
 			return
 		}
+		// TODO(union): AWS rejects a union with no member or several set; its
+		// wording is unknown, so unions are checked member by member only.
 		v.structure(sh, obj, path)
 
 	case TypeList:

@@ -54,7 +54,8 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("genmodel: ")
 
-	dataDir := flag.String("botocore", "", "botocore data directory (default: $BOTOCORE_DATA or python3's botocore)")
+	dataDir := flag.String("botocore", "",
+		"botocore data directory (default: $BOTOCORE_DATA or python3's botocore)")
 	outDir := flag.String("out", ".", "directory to write the trimmed models into")
 	flag.Parse()
 
@@ -370,7 +371,11 @@ func trim(in *botoModel) (*Model, error) {
 			Exception: s.Exception,
 		}
 		if s.Error != nil {
-			sh.Error = &ErrorTrait{Code: s.Error.Code, HTTPStatusCode: s.Error.HTTPStatusCode, SenderFault: s.Error.SenderFault}
+			sh.Error = &ErrorTrait{
+				Code:           s.Error.Code,
+				HTTPStatusCode: s.Error.HTTPStatusCode,
+				SenderFault:    s.Error.SenderFault,
+			}
 		}
 		for _, m := range s.Members {
 			ref(name+"."+m.Name, &botoRef{Shape: m.Shape})
