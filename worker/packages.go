@@ -8,6 +8,7 @@ import (
 
 	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/content"
+	"github.com/osemu/osemu/source"
 )
 
 // loadPackage reads a package outside any write transaction; ok is false
@@ -98,7 +99,7 @@ func (w *Worker) copyObject(ctx context.Context, scope osemu.Scope, src osemu.S3
 		if ctx.Err() != nil {
 			return osemu.BlobRef{}, nil, ctx.Err()
 		}
-		return osemu.BlobRef{}, w.classify(err), nil
+		return osemu.BlobRef{}, copyFailure(src, err), nil
 	}
 	defer rc.Close()
 
@@ -106,11 +107,33 @@ func (w *Worker) copyObject(ctx context.Context, scope osemu.Scope, src osemu.S3
 	blob, err := w.store.WriteBlob(ctx, reader)
 	if err != nil {
 		if reader.err != nil && ctx.Err() == nil {
-			return osemu.BlobRef{}, w.classify(reader.err), nil
+			return osemu.BlobRef{}, copyFailure(src, reader.err), nil
 		}
 		return osemu.BlobRef{}, nil, fmt.Errorf("store package content: %w", err)
 	}
 	return blob, nil, nil
+}
+
+// copyFailure describes why the content of a package could not be copied
+// from S3, for the package's ErrorDetails.
+//
+// AWS: the ErrorType strings AWS writes for COPY_FAILED packages are not
+// documented; these name the S3 error (unverified).
+func copyFailure(src osemu.S3Location, err error) *osemu.ErrorDetails {
+	uri := "s3://" + src.Bucket + "/" + src.Key
+	switch {
+	case errors.Is(err, source.ErrNoSuchBucket):
+		return &osemu.ErrorDetails{ErrorType: "NoSuchBucket",
+			ErrorMessage: "The S3 bucket " + src.Bucket + " of " + uri + " does not exist."}
+	case errors.Is(err, source.ErrNoSuchKey):
+		return &osemu.ErrorDetails{ErrorType: "NoSuchKey",
+			ErrorMessage: "The S3 object " + uri + " does not exist."}
+	case errors.Is(err, source.ErrAccessDenied):
+		return &osemu.ErrorDetails{ErrorType: "AccessDenied",
+			ErrorMessage: "Access to the S3 object " + uri + " was denied."}
+	}
+	return &osemu.ErrorDetails{ErrorType: "CopyFailed",
+		ErrorMessage: "The S3 object " + uri + " could not be read: " + err.Error()}
 }
 
 // errorTrackingReader remembers the error of the reader it wraps, to tell

@@ -36,10 +36,6 @@ type Config struct {
 	// Fetcher reads package content. Required.
 	Fetcher Fetcher
 
-	// Classify turns a Fetcher error into the ErrorDetails of a
-	// COPY_FAILED package. By default the error text is the message.
-	Classify func(error) *osemu.ErrorDetails
-
 	// Clock tells the time; the wall clock by default.
 	Clock osemu.Clock
 
@@ -65,16 +61,15 @@ type Config struct {
 
 // Worker runs lifecycle steps.
 type Worker struct {
-	store    osemu.Store
-	fetch    Fetcher
-	classify func(error) *osemu.ErrorDetails
-	clock    osemu.Clock
-	delay    time.Duration
-	owner    string
-	lease    time.Duration
-	poll     time.Duration
-	log      *slog.Logger
-	wake     chan struct{}
+	store osemu.Store
+	fetch Fetcher
+	clock osemu.Clock
+	delay time.Duration
+	owner string
+	lease time.Duration
+	poll  time.Duration
+	log   *slog.Logger
+	wake  chan struct{}
 
 	// errMu guards lastErrLog, which rate-limits error logs of the run
 	// loop.
@@ -86,21 +81,15 @@ type Worker struct {
 // that are due once.
 func New(cfg Config) *Worker {
 	w := &Worker{
-		store:    cfg.Store,
-		fetch:    cfg.Fetcher,
-		classify: cfg.Classify,
-		clock:    cfg.Clock,
-		delay:    cfg.Delay,
-		owner:    cfg.Owner,
-		lease:    cfg.Lease,
-		poll:     cfg.Poll,
-		log:      cfg.Logger,
-		wake:     make(chan struct{}, 1),
-	}
-	if w.classify == nil {
-		w.classify = func(err error) *osemu.ErrorDetails {
-			return &osemu.ErrorDetails{ErrorType: "CopyFailed", ErrorMessage: err.Error()}
-		}
+		store: cfg.Store,
+		fetch: cfg.Fetcher,
+		clock: cfg.Clock,
+		delay: cfg.Delay,
+		owner: cfg.Owner,
+		lease: cfg.Lease,
+		poll:  cfg.Poll,
+		log:   cfg.Logger,
+		wake:  make(chan struct{}, 1),
 	}
 	if w.clock == nil {
 		w.clock = osemu.SystemClock{}

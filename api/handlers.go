@@ -1,0 +1,53 @@
+package api
+
+// openSearchHandlers returns the operations of the 2021-01-01 API that osemu
+// implements. Every other operation of the model answers
+// DisabledOperationException naming it.
+func (s *Server) openSearchHandlers() map[string]handler {
+	return map[string]handler{
+		"CreatePackage":            s.createPackage,
+		"UpdatePackage":            s.updatePackage,
+		"DeletePackage":            s.deletePackage,
+		"DescribePackages":         s.describePackages,
+		"GetPackageVersionHistory": s.getPackageVersionHistory,
+		"AssociatePackage":         s.associatePackage,
+		"AssociatePackages":        s.associatePackages,
+		"DissociatePackage":        s.dissociatePackage,
+		"DissociatePackages":       s.dissociatePackages,
+		"ListDomainsForPackage":    s.listDomainsForPackage,
+		"ListPackagesForDomain":    s.listPackagesForDomain,
+
+		"CreateDomain":    s.createDomain,
+		"DescribeDomain":  s.describeDomain,
+		"DescribeDomains": s.describeDomains,
+		"ListDomainNames": s.listDomainNames,
+		"DeleteDomain":    s.deleteDomain,
+
+		"AddTags":    s.addTags,
+		"ListTags":   s.listTags,
+		"RemoveTags": s.removeTags,
+	}
+}
+
+// elasticsearchHandlers returns the operations of the legacy 2015-01-01 API
+// that osemu implements. Its package operations are the same operations on
+// the same state; the model narrows their inputs (PackageName of at most 28
+// characters, TXT-DICTIONARY only, three DescribePackages filters).
+func (s *Server) elasticsearchHandlers() map[string]handler {
+	return map[string]handler{
+		"CreatePackage":            s.createPackage,
+		"UpdatePackage":            s.updatePackage,
+		"DeletePackage":            s.deletePackage,
+		"DescribePackages":         s.describePackages,
+		"GetPackageVersionHistory": s.getPackageVersionHistory,
+		"AssociatePackage":         s.associatePackage,
+		"DissociatePackage":        s.dissociatePackage,
+		"ListDomainsForPackage":    s.listDomainsForPackage,
+		"ListPackagesForDomain":    s.listPackagesForDomain,
+
+		"ListDomainNames": s.listDomainNames,
+		"AddTags":         s.addTags,
+		"ListTags":        s.listTags,
+		"RemoveTags":      s.removeTags,
+	}
+}

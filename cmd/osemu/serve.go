@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/api"
+	"github.com/osemu/osemu/s3server"
+	"github.com/osemu/osemu/service"
+	"github.com/osemu/osemu/source"
+	"github.com/osemu/osemu/sqlite"
+	"github.com/osemu/osemu/worker"
+)
+
+// DefaultAddr is where osemu listens unless told otherwise: loopback only.
+const DefaultAddr = "127.0.0.1:4580"
+
+// Config is what "osemu serve" is told by its flags and environment.
+type Config struct {
+	Addr       string
+	DataDir    string
+	Delay      time.Duration
+	S3Endpoint string
+	AccountID  string
+	Region     string
+	LogFormat  string
+	LogLevel   string
+}
+
+// Main is the running program: it opens the store, starts the worker and
+// serves HTTP, and takes it all down again in Close.
+type Main struct {
+	Config Config
+
+	stderr   io.Writer
+	log      *slog.Logger
+	store    *sqlite.Store
+	listener net.Listener
+	server   *http.Server
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// NewMain returns a Main with default settings that logs to stderr.
+func NewMain(stderr io.Writer) *Main {
+	return &Main{
+		Config: Config{
+			Addr:      DefaultAddr,
+			DataDir:   defaultDataDir(),
+			Delay:     time.Second,
+			AccountID: osemu.DefaultAccountID,
+			Region:    osemu.DefaultRegion,
+			LogFormat: "text",
+			LogLevel:  "info",
+		},
+		stderr: stderr,
+	}
+}
+
+// defaultDataDir is $XDG_DATA_HOME/osemu, or ~/.local/share/osemu.
+func defaultDataDir() string {
+	if dir := os.Getenv("XDG_DATA_HOME"); dir != "" {
+		return filepath.Join(dir, "osemu")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "osemu")
+	}
+	return "osemu-data"
+}
+
+// ParseFlags reads the flags of "osemu serve". Each flag has an environment
+// variable twin (OSEMU_ and the flag's name in capitals, dashes as
+// underscores); a flag given on the command line wins over its variable.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("osemu serve", flag.ContinueOnError)
+	fs.SetOutput(m.stderr)
+	c := &m.Config
+	fs.StringVar(&c.Addr, "addr", c.Addr, "`address` to listen on, for the API and the embedded S3 endpoint")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "`directory` where all state lives")
+	fs.DurationVar(&c.Delay, "delay", c.Delay, "how long each asynchronous lifecycle step takes (0s allowed)")
+	fs.StringVar(&c.S3Endpoint, "s3-endpoint", c.S3Endpoint,
+		"`URL` of an external S3 to read package content from, instead of the embedded one")
+	fs.StringVar(&c.AccountID, "account-id", c.AccountID,
+		"default account, for access keys that are not 12-digit account IDs")
+	fs.StringVar(&c.Region, "region", c.Region, "region of unsigned requests")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+
+	// Environment variables first, so that flags override them.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "OSEMU_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %v", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c.validate()
+}
+
+// validate checks settings that flag parsing cannot.
+func (c *Config) validate() error {
+	if c.Delay < 0 {
+		return fmt.Errorf("-delay must not be negative, got %s", c.Delay)
+	}
+	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
+		return fmt.Errorf("-account-id must be 12 digits, got %q", c.AccountID)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("-log-format must be text or json, got %q", c.LogFormat)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("-log-level: %v", err)
+	}
+	if c.DataDir == "" {
+		return errors.New("-data-dir must not be empty")
+	}
+	return nil
+}
+
+// logger builds the root logger from the settings.
+func (m *Main) logger() *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(m.Config.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if m.Config.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(m.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.stderr, opts))
+}
+
+// Run starts osemu and serves until ctx is done, then shuts down.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	err := m.Serve(ctx)
+	m.Close()
+	return err
+}
+
+// Open opens the store, wires the components, starts the worker and
+// listens, without serving yet.
+func (m *Main) Open(ctx context.Context) error {
+	c := m.Config
+	m.log = m.logger()
+
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(c.DataDir, "osemu.db"))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	m.store = store
+
+	var fetcher worker.Fetcher
+	var s3 http.Handler
+	if c.S3Endpoint != "" {
+		fetcher = source.NewS3(c.S3Endpoint)
+	} else {
+		fetcher = source.NewEmbedded(store)
+		s3 = s3server.New(store, m.log.With("component", "s3"))
+	}
+
+	wctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	w := worker.New(worker.Config{
+		Store:   store,
+		Fetcher: fetcher,
+		Delay:   c.Delay,
+		Logger:  m.log.With("component", "worker"),
+	})
+	svc := service.New(service.Config{
+		Store:  store,
+		Delay:  c.Delay,
+		Notify: w.Notify,
+		Logger: m.log.With("component", "service"),
+	})
+	m.server = &http.Server{
+		Handler: api.New(api.Config{
+			Service:        svc,
+			S3:             s3,
+			DefaultAccount: c.AccountID,
+			DefaultRegion:  c.Region,
+			Logger:         m.log.With("component", "api"),
+		}),
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.listener = ln
+
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		w.Run(wctx)
+	}()
+
+	m.log.Info("osemu started", "version", osemu.Version, "addr", ln.Addr().String(),
+		"data_dir", c.DataDir, "delay", c.Delay, "s3_endpoint", c.S3Endpoint,
+		"account_id", c.AccountID)
+	return nil
+}
+
+// Addr returns the address osemu listens on, once opened.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Serve serves HTTP until ctx is done, then stops accepting requests and
+// waits for those under way.
+func (m *Main) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(m.listener) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	m.log.Info("osemu stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close stops the worker and closes the store.
+func (m *Main) Close() {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.listener != nil {
+		_ = m.listener.Close()
+	}
+	if m.store != nil {
+		if err := m.store.Close(); err != nil {
+			m.log.Error("close store", "error", err)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+// Package osemutest runs a complete osemu in a test: the SQLite store in a
+// temporary directory, the service, the API and embedded S3 endpoint served
+// by httptest on 127.0.0.1, and a worker that the test drives with a fake
+// clock, so lifecycle steps happen exactly when the test says.
+package osemutest
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/opensearch"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/api"
+	"github.com/osemu/osemu/s3server"
+	"github.com/osemu/osemu/service"
+	"github.com/osemu/osemu/source"
+	"github.com/osemu/osemu/sqlite"
+	"github.com/osemu/osemu/worker"
+)
+
+// Delay is the length of each lifecycle step in an Env.
+const Delay = time.Second
+
+// DefaultAccount is the account of access keys that are not account IDs.
+const DefaultAccount = "000000000000"
+
+// Clock is a settable clock.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Add moves the clock forward.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Env is a running osemu.
+type Env struct {
+	T      testing.TB
+	Store  *sqlite.Store
+	Clock  *Clock
+	Worker *worker.Worker
+	URL    string
+}
+
+// New starts an osemu for the test and stops it when the test ends.
+func New(t testing.TB) *Env {
+	t.Helper()
+	ctx := context.Background()
+
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "osemu.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+
+	quiet := slog.New(slog.DiscardHandler)
+	clock := &Clock{now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
+	w := worker.New(worker.Config{
+		Store:   store,
+		Fetcher: source.NewEmbedded(store),
+		Clock:   clock,
+		Delay:   Delay,
+		Logger:  quiet,
+	})
+	svc := service.New(service.Config{Store: store, Clock: clock, Delay: Delay, Logger: quiet})
+	srv := httptest.NewServer(api.New(api.Config{
+		Service:        svc,
+		S3:             s3server.New(store, quiet),
+		DefaultAccount: DefaultAccount,
+		Logger:         quiet,
+	}))
+	t.Cleanup(srv.Close)
+
+	return &Env{T: t, Store: store, Clock: clock, Worker: w, URL: srv.URL}
+}
+
+// Step moves the clock one delay forward and runs the steps that are due.
+func (e *Env) Step() {
+	e.T.Helper()
+	e.Clock.Add(Delay)
+	if _, err := e.Worker.RunDue(context.Background()); err != nil {
+		e.T.Fatalf("run due steps: %v", err)
+	}
+}
+
+// Settle runs steps until none is left.
+func (e *Env) Settle() {
+	e.T.Helper()
+	for range 50 {
+		var steps []*osemu.Step
+		err := e.Store.View(context.Background(), func(tx osemu.Tx) error {
+			var err error
+			steps, err = tx.ListSteps()
+			return err
+		})
+		if err != nil {
+			e.T.Fatalf("list steps: %v", err)
+		}
+		if len(steps) == 0 {
+			return
+		}
+		e.Step()
+	}
+	e.T.Fatalf("lifecycle steps did not settle")
+}
+
+// OpenSearch returns an OpenSearch Service client that signs as accessKey
+// in region. A 12-digit access key acts as that account.
+func (e *Env) OpenSearch(accessKey, region string) *opensearch.Client {
+	return opensearch.New(opensearch.Options{
+		Region:           region,
+		BaseEndpoint:     aws.String(e.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, "secret", ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+// S3 returns an S3 client of the embedded endpoint.
+func (e *Env) S3() *s3.Client {
+	return s3.New(s3.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(e.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		UsePathStyle:     true,
+		RetryMaxAttempts: 1,
+	})
+}
+
+// PutObject stores content in the embedded S3, creating the bucket if
+// needed.
+func (e *Env) PutObject(bucket, key, content string) {
+	e.T.Helper()
+	ctx := context.Background()
+	c := e.S3()
+	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket}); err != nil {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+			e.T.Fatalf("create bucket %s: %v", bucket, err)
+		}
+	}
+	_, err := c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &bucket,
+		Key:    &key,
+		Body:   strings.NewReader(content),
+	})
+	if err != nil {
+		e.T.Fatalf("put s3://%s/%s: %v", bucket, key, err)
+	}
+}
