@@ -24,6 +24,8 @@ const (
 	CodeInvalidPaginationTok  = "InvalidPaginationTokenException"
 	CodeUnknownOperation      = "UnknownOperationException"
 	CodeServiceUnavailable    = "ServiceUnavailableException"
+	CodeServiceQuotaExceeded  = "ServiceQuotaExceededException"
+	CodeSlotNotAvailable      = "SlotNotAvailableException"
 )
 
 // statusByCode maps each error code to its HTTP status, as the service model
@@ -44,6 +46,8 @@ var statusByCode = map[string]int{
 	CodeInternal:              http.StatusInternalServerError,
 	CodeServiceUnavailable:    http.StatusServiceUnavailable,
 	CodeUnknownOperation:      http.StatusNotFound,
+	CodeServiceQuotaExceeded:  http.StatusPaymentRequired,
+	CodeSlotNotAvailable:      http.StatusConflict,
 }
 
 // Error is an error that the API returns to the client as is: an AWS error

@@ -209,7 +209,9 @@ func runScript(t *testing.T, s *server, name string, args ...string) {
 
 func TestCLIFlow(t *testing.T) {
 	synonyms, stopwords := dictionaries(t)
-	s := startServer(t, t.TempDir(), 200*time.Millisecond)
+	// Each aws command takes a few hundred milliseconds to start: steps
+	// must last longer for the script to see the transitional statuses.
+	s := startServer(t, t.TempDir(), 1500*time.Millisecond)
 	runScript(t, s, "bash", "testdata/cli_flow.sh", synonyms, stopwords)
 }
 
