@@ -46,7 +46,7 @@ type Config struct {
 	Owner string
 
 	// Lease is how long a claimed step stays reserved to this worker; a
-	// minute by default. A step whose worker dies is retried once its lease
+	// 30 seconds by default. A step whose worker dies is retried once its lease
 	// expires.
 	Lease time.Duration
 
@@ -100,7 +100,7 @@ func New(cfg Config) *Worker {
 		w.owner = "worker-" + hex.EncodeToString(b)
 	}
 	if w.lease <= 0 {
-		w.lease = time.Minute
+		w.lease = 30 * time.Second
 	}
 	if w.poll <= 0 {
 		w.poll = time.Second
