@@ -45,9 +45,9 @@ type Config struct {
 	// Owner names this worker in step leases; random by default.
 	Owner string
 
-	// Lease is how long a claimed step stays reserved to this worker; a
-	// 30 seconds by default. A step whose worker dies is retried once its lease
-	// expires.
+	// Lease is how long a claimed step stays reserved to this worker, 30
+	// seconds by default. A step whose worker dies is retried once its
+	// lease expires.
 	Lease time.Duration
 
 	// Poll is the longest the worker sleeps before looking for due steps
