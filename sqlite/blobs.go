@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/osemu/osemu"
+)
+
+// chunkSize is the size of a blob chunk: big enough that a write is mostly
+// content, small enough to hold in memory per reader and writer.
+const chunkSize = 1 << 20
+
+// WriteBlob stores the content of r in chunks, each in a transaction of its
+// own so that a long upload never holds the writer for long, and returns
+// its reference. If it fails, it removes what it wrote.
+func (s *Store) WriteBlob(ctx context.Context, r io.Reader) (osemu.BlobRef, error) {
+	ref := osemu.BlobRef{ID: rand.Text()}
+	sha, md := sha256.New(), md5.New()
+	buf := make([]byte, chunkSize)
+
+	// Chunk 0 is written even for empty content, so that the blob exists.
+	for seq := 0; ; seq++ {
+		n, rerr := io.ReadFull(r, buf)
+		last := errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)
+		if rerr != nil && !last {
+			s.dropBlob(ref.ID)
+			return osemu.BlobRef{}, fmt.Errorf("write blob: %w", rerr)
+		}
+		if n == 0 && seq > 0 {
+			break
+		}
+
+		chunk := buf[:n]
+		sha.Write(chunk)
+		md.Write(chunk)
+		ref.Size += int64(n)
+		const q = `INSERT INTO blobs (blob_id, seq, data) VALUES (?, ?, ?)`
+		if _, err := s.w.ExecContext(ctx, q, ref.ID, seq, chunk); err != nil {
+			s.dropBlob(ref.ID)
+			return osemu.BlobRef{}, fmt.Errorf("write blob: %w", dbErr(err))
+		}
+		if last {
+			break
+		}
+	}
+
+	ref.SHA256 = hex.EncodeToString(sha.Sum(nil))
+	ref.MD5 = hex.EncodeToString(md.Sum(nil))
+	return ref, nil
+}
+
+// dropBlob removes the chunks of a failed write. It ignores the caller's
+// context, which may be why the write failed; what it leaves behind is
+// unreferenced garbage anyway.
+func (s *Store) dropBlob(id string) {
+	s.w.Exec(`DELETE FROM blobs WHERE blob_id = ?`, id)
+}
+
+// OpenBlob returns a reader of the blob's content that reads one chunk at a
+// time. Reading a blob deleted meanwhile fails with io.ErrUnexpectedEOF.
+func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadCloser, error) {
+	var last sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT max(seq) FROM blobs WHERE blob_id = ?`, id).Scan(&last)
+	if err != nil {
+		return nil, fmt.Errorf("open blob %s: %w", id, dbErr(err))
+	}
+	if !last.Valid {
+		return nil, fmt.Errorf("open blob %s: %w", id, osemu.ErrNotFound)
+	}
+	return &blobReader{ctx: ctx, db: s.r, id: id, last: last.Int64}, nil
+}
+
+// blobReader streams a blob chunk by chunk.
+type blobReader struct {
+	ctx  context.Context
+	db   *sql.DB
+	id   string
+	next int64 // the next chunk to fetch
+	last int64 // the last chunk
+	buf  []byte
+	err  error
+}
+
+func (b *blobReader) Read(p []byte) (int, error) {
+	for len(b.buf) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		if b.next > b.last {
+			return 0, io.EOF
+		}
+		b.buf, b.err = b.fetch()
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+func (b *blobReader) fetch() ([]byte, error) {
+	var data []byte
+	const q = `SELECT data FROM blobs WHERE blob_id = ? AND seq = ?`
+	err := b.db.QueryRowContext(b.ctx, q, b.id, b.next).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read blob %s: chunk %d is gone: %w", b.id, b.next, io.ErrUnexpectedEOF)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", b.id, dbErr(err))
+	}
+	b.next++
+	return data, nil
+}
+
+// Close ends the reading.
+func (b *blobReader) Close() error {
+	b.buf, b.err = nil, errors.New("read blob: reader closed")
+	return nil
+}
+
+// DeleteBlob removes a blob's content.
+func (x *tx) DeleteBlob(id string) error {
+	if _, err := x.exec(`DELETE FROM blobs WHERE blob_id = ?`, id); err != nil {
+		return fmt.Errorf("delete blob %s: %w", id, err)
+	}
+	return nil
+}

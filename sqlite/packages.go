@@ -1,0 +1,266 @@
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/osemu/osemu"
+)
+
+const packageColumns = `seq, id, account, region, name, type, description, status,
+	error_details, engine_version, version, configuration, plugin_properties,
+	vending_options, encryption_options, allow_list, pending, created_at, updated_at`
+
+// packageArgs returns the values of the columns that UpdatePackage
+// replaces, in the order of its SET clause.
+func packageArgs(p *osemu.Package) ([]any, error) {
+	var e encoder
+	args := []any{
+		string(p.Type), p.Description, string(p.Status), e.json(p.ErrorDetails),
+		p.EngineVersion, p.Version, e.json(p.Configuration), e.json(p.PluginProperties),
+		e.json(p.VendingOptions), e.json(p.EncryptionOptions), e.list(p.AllowList),
+		e.json(p.Pending), ms(p.UpdatedAt),
+	}
+	if e.err != nil {
+		return nil, fmt.Errorf("package %s: %w", p.ID, e.err)
+	}
+	return args, nil
+}
+
+func scanPackage(s scanner) (*osemu.Package, error) {
+	var (
+		p                                         osemu.Package
+		typ, status                               string
+		errDetails, config, props, vend, enc, lst sql.NullString
+		pending                                   sql.NullString
+		created, updated                          sql.NullInt64
+	)
+	err := s.Scan(&p.Seq, &p.ID, &p.Scope.Account, &p.Scope.Region, &p.Name, &typ,
+		&p.Description, &status, &errDetails, &p.EngineVersion, &p.Version, &config,
+		&props, &vend, &enc, &lst, &pending, &created, &updated)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	p.Type = osemu.PackageType(typ)
+	p.Status = osemu.PackageStatus(status)
+	p.CreatedAt = fromMS(created)
+	p.UpdatedAt = fromMS(updated)
+
+	var d decoder
+	d.json(errDetails, &p.ErrorDetails)
+	d.json(config, &p.Configuration)
+	d.json(props, &p.PluginProperties)
+	d.json(vend, &p.VendingOptions)
+	d.json(enc, &p.EncryptionOptions)
+	d.json(lst, &p.AllowList)
+	d.json(pending, &p.Pending)
+	if d.err != nil {
+		return nil, fmt.Errorf("package %s: %w", p.ID, d.err)
+	}
+	return &p, nil
+}
+
+// InsertPackage adds p and sets p.Seq.
+func (x *tx) InsertPackage(p *osemu.Package) error {
+	args, err := packageArgs(p)
+	if err != nil {
+		return err
+	}
+	const q = `INSERT INTO packages (id, account, region, name, created_at,
+		type, description, status, error_details, engine_version, version, configuration,
+		plugin_properties, vending_options, encryption_options, allow_list, pending, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING seq`
+	args = append([]any{p.ID, p.Scope.Account, p.Scope.Region, p.Name, ms(p.CreatedAt)}, args...)
+	if err := dbErr(x.queryRow(q, args...).Scan(&p.Seq)); err != nil {
+		return fmt.Errorf("insert package %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// GetPackage returns the package with the ID.
+func (x *tx) GetPackage(id string) (*osemu.Package, error) {
+	p, err := scanPackage(x.queryRow(`SELECT `+packageColumns+` FROM packages WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("get package %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// UpdatePackage replaces the package's mutable fields.
+func (x *tx) UpdatePackage(p *osemu.Package) error {
+	args, err := packageArgs(p)
+	if err != nil {
+		return err
+	}
+	const q = `UPDATE packages SET type = ?, description = ?, status = ?,
+		error_details = ?, engine_version = ?, version = ?, configuration = ?,
+		plugin_properties = ?, vending_options = ?, encryption_options = ?,
+		allow_list = ?, pending = ?, updated_at = ?
+		WHERE id = ?`
+	res, err := x.exec(q, append(args, p.ID)...)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("update package %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// DeletePackage removes the package; its versions go with it (ON DELETE
+// CASCADE).
+func (x *tx) DeletePackage(id string) error {
+	res, err := x.exec(`DELETE FROM packages WHERE id = ?`, id)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("delete package %s: %w", id, err)
+	}
+	return nil
+}
+
+// FindPackages returns a page of the packages that match q. An empty
+// Scope.Account or Scope.Region does not filter; Owners match the owning
+// account.
+func (x *tx) FindPackages(q osemu.PackageQuery) ([]*osemu.Package, error) {
+	query, args := findPackagesSQL(q)
+	rows, err := x.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find packages: %w", err)
+	}
+	ps, err := collect(rows, scanPackage)
+	if err != nil {
+		return nil, fmt.Errorf("find packages: %w", err)
+	}
+	return ps, nil
+}
+
+// findPackagesSQL builds the query of FindPackages. Its pages follow seq,
+// through the scope index when there is a scope, and the table itself
+// otherwise, so a page costs what it returns (plus what filters skip).
+func findPackagesSQL(q osemu.PackageQuery) (string, []any) {
+	var b strings.Builder
+	b.WriteString(`SELECT ` + packageColumns + ` FROM packages WHERE seq > ?`)
+	args := []any{q.AfterSeq}
+
+	eq := func(col, v string) {
+		if v != "" {
+			b.WriteString(" AND " + col + " = ?")
+			args = append(args, v)
+		}
+	}
+	eq("account", q.Scope.Account)
+	eq("region", q.Scope.Region)
+
+	in := func(col string, vs []string) {
+		if len(vs) == 0 {
+			return
+		}
+		b.WriteString(" AND " + col + " IN (" + placeholders(len(vs)) + ")")
+		for _, v := range vs {
+			args = append(args, v)
+		}
+	}
+	in("id", q.IDs)
+	in("name", q.Names)
+	in("status", strs(q.Statuses))
+	in("type", strs(q.Types))
+	in("engine_version", q.EngineVersions)
+	in("account", q.Owners)
+
+	b.WriteString(" ORDER BY seq LIMIT ?")
+	return b.String(), append(args, limit(q.Limit))
+}
+
+// strs converts a slice of a string type.
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// CountPackages returns how many packages the scope owns.
+func (x *tx) CountPackages(scope osemu.Scope) (int, error) {
+	var n int
+	const q = `SELECT count(*) FROM packages WHERE account = ? AND region = ?`
+	if err := x.queryRow(q, scope.Account, scope.Region).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count packages: %w", dbErr(err))
+	}
+	return n, nil
+}
+
+const versionColumns = `package_id, version, commit_message, created_at, blob_id,
+	blob_size, blob_sha256, blob_md5, plugin_properties, configuration`
+
+func scanVersion(s scanner) (*osemu.PackageVersion, error) {
+	var (
+		v             osemu.PackageVersion
+		created       sql.NullInt64
+		props, config sql.NullString
+	)
+	err := s.Scan(&v.PackageID, &v.Version, &v.CommitMessage, &created, &v.Blob.ID,
+		&v.Blob.Size, &v.Blob.SHA256, &v.Blob.MD5, &props, &config)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	v.CreatedAt = fromMS(created)
+
+	var d decoder
+	d.json(props, &v.PluginProperties)
+	d.json(config, &v.Configuration)
+	return &v, d.err
+}
+
+// InsertPackageVersion adds a version. It returns ErrNotFound if the
+// package does not exist.
+func (x *tx) InsertPackageVersion(v *osemu.PackageVersion) error {
+	var e encoder
+	props, config := e.json(v.PluginProperties), e.json(v.Configuration)
+	if e.err != nil {
+		return fmt.Errorf("insert version %d of package %s: %w", v.Version, v.PackageID, e.err)
+	}
+	const q = `INSERT INTO package_versions (` + versionColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	_, err := x.exec(q, v.PackageID, v.Version, v.CommitMessage, ms(v.CreatedAt), v.Blob.ID,
+		v.Blob.Size, v.Blob.SHA256, v.Blob.MD5, props, config)
+	if err != nil {
+		return fmt.Errorf("insert version %d of package %s: %w", v.Version, v.PackageID, err)
+	}
+	return nil
+}
+
+// GetPackageVersion returns one version of a package.
+func (x *tx) GetPackageVersion(packageID string, version int) (*osemu.PackageVersion, error) {
+	const q = `SELECT ` + versionColumns + ` FROM package_versions
+		WHERE package_id = ? AND version = ?`
+	v, err := scanVersion(x.queryRow(q, packageID, version))
+	if err != nil {
+		return nil, fmt.Errorf("get version %d of package %s: %w", version, packageID, err)
+	}
+	return v, nil
+}
+
+// ListPackageVersions returns up to limit versions, newest first, below
+// before; limit 0 means no cap.
+func (x *tx) ListPackageVersions(packageID string, before, lim int) ([]*osemu.PackageVersion, error) {
+	if before <= 0 {
+		before = int(^uint(0) >> 1)
+	}
+	const q = `SELECT ` + versionColumns + ` FROM package_versions
+		WHERE package_id = ? AND version < ?
+		ORDER BY version DESC LIMIT ?`
+	rows, err := x.query(q, packageID, before, limit(lim))
+	if err != nil {
+		return nil, fmt.Errorf("list versions of package %s: %w", packageID, err)
+	}
+	vs, err := collect(rows, scanVersion)
+	if err != nil {
+		return nil, fmt.Errorf("list versions of package %s: %w", packageID, err)
+	}
+	return vs, nil
+}
