@@ -87,9 +87,12 @@ func (x *tx) DeleteAssociation(scope osemu.Scope, domainName, packageID string) 
 }
 
 // Both listings walk an index from the key after the last one returned, so
-// a page costs what it returns.
+// a page costs what it returns. Without statistics the planner would list
+// by package through the primary key, reading every association of the
+// scope's domains after the key, hence INDEXED BY.
 const (
-	listByPackageSQL = `SELECT ` + associationColumns + ` FROM associations
+	listByPackageSQL = `SELECT ` + associationColumns + `
+		FROM associations INDEXED BY associations_package
 		WHERE package_id = ? AND account = ? AND region = ? AND domain_name > ?
 		ORDER BY domain_name LIMIT ?`
 	listByDomainSQL = `SELECT ` + associationColumns + ` FROM associations
@@ -125,12 +128,15 @@ func (x *tx) ListAssociationsByDomain(scope osemu.Scope, domainName, after strin
 	return as, nil
 }
 
+// countByPackageSQL counts through associations_package, whose first
+// column is the package ID.
+const countByPackageSQL = `SELECT count(*) FROM associations WHERE package_id = ?`
+
 // CountPackageAssociations returns how many domains, in any scope, the
 // package is associated with.
 func (x *tx) CountPackageAssociations(packageID string) (int, error) {
 	var n int
-	const q = `SELECT count(*) FROM associations WHERE package_id = ?`
-	if err := x.queryRow(q, packageID).Scan(&n); err != nil {
+	if err := x.queryRow(countByPackageSQL, packageID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count associations of package %s: %w", packageID, dbErr(err))
 	}
 	return n, nil

@@ -104,10 +104,11 @@ func (b *blobReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+const blobChunkSQL = `SELECT data FROM blobs WHERE blob_id = ? AND seq = ?`
+
 func (b *blobReader) fetch() ([]byte, error) {
 	var data []byte
-	const q = `SELECT data FROM blobs WHERE blob_id = ? AND seq = ?`
-	err := b.db.QueryRowContext(b.ctx, q, b.id, b.next).Scan(&data)
+	err := b.db.QueryRowContext(b.ctx, blobChunkSQL, b.id, b.next).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("read blob %s: chunk %d is gone: %w", b.id, b.next, io.ErrUnexpectedEOF)
 	}

@@ -93,11 +93,12 @@ func (x *tx) DeleteDomain(scope osemu.Scope, name string) error {
 	return nil
 }
 
+const listDomainsSQL = `SELECT ` + domainColumns + ` FROM domains
+	WHERE account = ? AND region = ? ORDER BY name`
+
 // ListDomains returns the scope's domains ordered by name.
 func (x *tx) ListDomains(scope osemu.Scope) ([]*osemu.Domain, error) {
-	const q = `SELECT ` + domainColumns + ` FROM domains
-		WHERE account = ? AND region = ? ORDER BY name`
-	rows, err := x.query(q, scope.Account, scope.Region)
+	rows, err := x.query(listDomainsSQL, scope.Account, scope.Region)
 	if err != nil {
 		return nil, fmt.Errorf("list domains: %w", err)
 	}
@@ -108,9 +109,11 @@ func (x *tx) ListDomains(scope osemu.Scope) ([]*osemu.Domain, error) {
 	return ds, nil
 }
 
+const listTagsSQL = `SELECT key, value FROM tags WHERE arn = ? ORDER BY key`
+
 // ListTags returns the tags of an ARN ordered by key; nil when it has none.
 func (x *tx) ListTags(arn string) ([]osemu.Tag, error) {
-	rows, err := x.query(`SELECT key, value FROM tags WHERE arn = ? ORDER BY key`, arn)
+	rows, err := x.query(listTagsSQL, arn)
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}

@@ -245,16 +245,17 @@ func (x *tx) GetPackageVersion(packageID string, version int) (*osemu.PackageVer
 	return v, nil
 }
 
+const listVersionsSQL = `SELECT ` + versionColumns + ` FROM package_versions
+	WHERE package_id = ? AND version < ?
+	ORDER BY version DESC LIMIT ?`
+
 // ListPackageVersions returns up to limit versions, newest first, below
 // before; limit 0 means no cap.
 func (x *tx) ListPackageVersions(packageID string, before, lim int) ([]*osemu.PackageVersion, error) {
 	if before <= 0 {
 		before = int(^uint(0) >> 1)
 	}
-	const q = `SELECT ` + versionColumns + ` FROM package_versions
-		WHERE package_id = ? AND version < ?
-		ORDER BY version DESC LIMIT ?`
-	rows, err := x.query(q, packageID, before, limit(lim))
+	rows, err := x.query(listVersionsSQL, packageID, before, limit(lim))
 	if err != nil {
 		return nil, fmt.Errorf("list versions of package %s: %w", packageID, err)
 	}

@@ -66,24 +66,24 @@ func (s *Store) ClaimStep(ctx context.Context, owner string, now time.Time, leas
 	return st, nil
 }
 
-// nextDueSQL reads the steps_ready index: the time each step can next be
-// claimed.
-const nextDueSQL = `SELECT max(due_at, lease_until) AS ready FROM steps ORDER BY ready LIMIT 1`
+// nextDueSQL reads the first entry of the steps_ready index, which holds
+// the time each step can next be claimed. It is NULL when there are no
+// steps.
+const nextDueSQL = `SELECT min(max(due_at, lease_until)) FROM steps`
 
 // NextStepDue returns the earliest time at which a step can be claimed:
 // its DueAt if it is not leased, else when its lease expires. A worker that
 // sleeps until then thus also picks up the steps of a worker that died
 // holding their lease. ok is false when there are no steps.
 func (s *Store) NextStepDue(ctx context.Context) (time.Time, bool, error) {
-	var ready int64
-	err := s.r.QueryRowContext(ctx, nextDueSQL).Scan(&ready)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, false, nil
-	}
-	if err != nil {
+	var ready sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, nextDueSQL).Scan(&ready); err != nil {
 		return time.Time{}, false, fmt.Errorf("next step due: %w", dbErr(err))
 	}
-	return time.UnixMilli(ready).UTC(), true, nil
+	if !ready.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(ready.Int64).UTC(), true, nil
 }
 
 // InsertStep adds s and sets s.ID.
