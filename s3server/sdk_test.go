@@ -207,7 +207,7 @@ func TestListPagination(t *testing.T) {
 
 	tests := []struct {
 		prefix, delimiter string
-		want              []string // keys, and common prefixes marked with a trailing "/"
+		want              []string // keys and common prefixes, sorted
 	}{
 		{"", "", []string{"a/1", "a/2", "a/b/3", "b", "c/1", "c/2", "d"}},
 		{"", "/", []string{"a/", "b", "c/", "d"}},
@@ -217,68 +217,77 @@ func TestListPagination(t *testing.T) {
 		{"zzz", "/", nil},
 	}
 	for _, tt := range tests {
-		name := fmt.Sprintf("prefix=%q,delimiter=%q", tt.prefix, tt.delimiter)
-		t.Run(name+",v2", func(t *testing.T) {
-			var got []string
-			p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{
-				Bucket: aws.String("tree"), Prefix: aws.String(tt.prefix),
-				Delimiter: aws.String(tt.delimiter), MaxKeys: aws.Int32(1),
+		for _, maxKeys := range []int32{1, 2, 1000} {
+			// Each key and each common prefix counts once against MaxKeys,
+			// and only the last page is short.
+			wantPages := max(1, (len(tt.want)+int(maxKeys)-1)/int(maxKeys))
+			name := fmt.Sprintf("prefix=%q,delimiter=%q,max=%d", tt.prefix, tt.delimiter, maxKeys)
+			t.Run(name+",v2", func(t *testing.T) {
+				var got []string
+				p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{
+					Bucket: aws.String("tree"), Prefix: aws.String(tt.prefix),
+					Delimiter: aws.String(tt.delimiter), MaxKeys: aws.Int32(maxKeys),
+				})
+				pages := 0
+				for ; p.HasMorePages(); pages++ {
+					if pages > 20 {
+						t.Fatal("more than 20 pages")
+					}
+					page, err := p.NextPage(ctx)
+					if err != nil {
+						t.Fatalf("ListObjectsV2: %v", err)
+					}
+					for _, o := range page.Contents {
+						got = append(got, aws.ToString(o.Key))
+					}
+					for _, cp := range page.CommonPrefixes {
+						got = append(got, aws.ToString(cp.Prefix))
+					}
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, tt.want) || pages != wantPages {
+					t.Errorf("got %q in %d pages, want %q in %d", got, pages, tt.want, wantPages)
+				}
 			})
-			for pages := 0; p.HasMorePages(); pages++ {
-				if pages > 20 {
-					t.Fatal("more than 20 pages")
+			t.Run(name+",v1", func(t *testing.T) {
+				var got []string
+				in := &s3.ListObjectsInput{
+					Bucket: aws.String("tree"), Prefix: aws.String(tt.prefix),
+					Delimiter: aws.String(tt.delimiter), MaxKeys: aws.Int32(maxKeys),
 				}
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					t.Fatalf("ListObjectsV2: %v", err)
+				pages := 1
+				for ; ; pages++ {
+					if pages > 20 {
+						t.Fatal("more than 20 pages")
+					}
+					page, err := c.ListObjects(ctx, in)
+					if err != nil {
+						t.Fatalf("ListObjects: %v", err)
+					}
+					var last string
+					for _, o := range page.Contents {
+						got = append(got, aws.ToString(o.Key))
+						last = aws.ToString(o.Key)
+					}
+					for _, cp := range page.CommonPrefixes {
+						got = append(got, aws.ToString(cp.Prefix))
+					}
+					if !aws.ToBool(page.IsTruncated) {
+						break
+					}
+					// Without a delimiter S3 gives no NextMarker: the last
+					// key is the marker.
+					in.Marker = page.NextMarker
+					if in.Marker == nil {
+						in.Marker = &last
+					}
 				}
-				for _, o := range page.Contents {
-					got = append(got, aws.ToString(o.Key))
+				slices.Sort(got)
+				if !slices.Equal(got, tt.want) || pages != wantPages {
+					t.Errorf("got %q in %d pages, want %q in %d", got, pages, tt.want, wantPages)
 				}
-				for _, cp := range page.CommonPrefixes {
-					got = append(got, aws.ToString(cp.Prefix))
-				}
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-		t.Run(name+",v1", func(t *testing.T) {
-			var got []string
-			in := &s3.ListObjectsInput{
-				Bucket: aws.String("tree"), Prefix: aws.String(tt.prefix),
-				Delimiter: aws.String(tt.delimiter), MaxKeys: aws.Int32(1),
-			}
-			for pages := 0; ; pages++ {
-				if pages > 20 {
-					t.Fatal("more than 20 pages")
-				}
-				page, err := c.ListObjects(ctx, in)
-				if err != nil {
-					t.Fatalf("ListObjects: %v", err)
-				}
-				var last string
-				for _, o := range page.Contents {
-					got = append(got, aws.ToString(o.Key))
-					last = aws.ToString(o.Key)
-				}
-				for _, cp := range page.CommonPrefixes {
-					got = append(got, aws.ToString(cp.Prefix))
-				}
-				if !aws.ToBool(page.IsTruncated) {
-					break
-				}
-				// Without a delimiter S3 gives no NextMarker: the last key
-				// is the marker.
-				in.Marker = page.NextMarker
-				if in.Marker == nil {
-					in.Marker = &last
-				}
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
+			})
+		}
 	}
 }
 
