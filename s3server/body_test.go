@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/s3server"
 	"github.com/osemu/osemu/s3server/s3servertest"
 )
@@ -60,15 +61,7 @@ func TestRequestBodies(t *testing.T) {
 		return out
 	}
 
-	tests := []struct {
-		name     string
-		header   map[string]string
-		body     string
-		status   int
-		code     string // S3 error code, if the put fails
-		content  string // stored content, if it succeeds
-		encoding string // stored Content-Encoding
-	}{{
+	tests := []bodyTest{{
 		name:    "plain",
 		body:    "hello world",
 		status:  200,
@@ -177,45 +170,63 @@ func TestRequestBodies(t *testing.T) {
 		code:   "IncompleteBody",
 	}}
 
+	stores := map[string]func(testing.TB) osemu.Store{
+		"memory": func(testing.TB) osemu.Store { return s3servertest.NewStore() },
+		"sqlite": func(tb testing.TB) osemu.Store { return MustStore(tb) },
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			store := s3servertest.NewStore()
-			h := s3server.New(store, slog.New(slog.DiscardHandler))
-			if res := serve(h, "PUT", "/bkt", nil, ""); res.StatusCode != 200 {
-				t.Fatalf("create bucket: status %d", res.StatusCode)
-			}
+		for storeName, newStore := range stores {
+			t.Run(tt.name+","+storeName, func(t *testing.T) { tt.run(t, newStore(t)) })
+		}
+	}
+}
 
-			res := serve(h, "PUT", "/bkt/key", tt.header, tt.body)
-			body, _ := io.ReadAll(res.Body)
-			if res.StatusCode != tt.status || (tt.code != "" && !strings.Contains(string(body), "<Code>"+tt.code+"</Code>")) {
-				t.Fatalf("PUT: got %d %s, want %d %s", res.StatusCode, body, tt.status, tt.code)
-			}
+// bodyTest is a PUT of an object and what it should store.
+type bodyTest struct {
+	name     string
+	header   map[string]string
+	body     string
+	status   int
+	code     string // S3 error code, if the put fails
+	content  string // stored content, if it succeeds
+	encoding string // stored Content-Encoding
+}
 
-			get := serve(h, "GET", "/bkt/key", nil, "")
-			got, _ := io.ReadAll(get.Body)
-			if tt.code != "" {
-				if get.StatusCode != 404 {
-					t.Errorf("GET after a failed PUT: got %d %s, want 404", get.StatusCode, got)
-				}
-				if n := store.BlobCount(); n != 0 {
-					t.Errorf("blobs after a failed PUT: got %d, want 0", n)
-				}
-				return
-			}
-			if string(got) != tt.content {
-				t.Errorf("GET: got %q, want %q", got, tt.content)
-			}
-			if enc := get.Header.Get("Content-Encoding"); enc != tt.encoding {
-				t.Errorf("GET Content-Encoding: got %q, want %q", enc, tt.encoding)
-			}
-			if ct := get.Header.Get("Content-Type"); ct != "binary/octet-stream" {
-				t.Errorf("GET Content-Type of content put without one: got %q, want binary/octet-stream", ct)
-			}
-			for _, name := range []string{"X-Amz-Decoded-Content-Length", "X-Amz-Trailer", "X-Amz-Content-Sha256", "X-Amz-Checksum-Crc32"} {
-				if v := get.Header.Get(name); v != "" {
-					t.Errorf("GET returns request header %s: %q", name, v)
-				}
-			}
-		})
+func (tt bodyTest) run(t *testing.T, store osemu.Store) {
+	h := s3server.New(store, slog.New(slog.DiscardHandler))
+	if res := serve(h, "PUT", "/bkt", nil, ""); res.StatusCode != 200 {
+		t.Fatalf("create bucket: status %d", res.StatusCode)
+	}
+
+	res := serve(h, "PUT", "/bkt/key", tt.header, tt.body)
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != tt.status || (tt.code != "" && !strings.Contains(string(body), "<Code>"+tt.code+"</Code>")) {
+		t.Fatalf("PUT: got %d %s, want %d %s", res.StatusCode, body, tt.status, tt.code)
+	}
+
+	get := serve(h, "GET", "/bkt/key", nil, "")
+	got, _ := io.ReadAll(get.Body)
+	if tt.code != "" {
+		if get.StatusCode != 404 {
+			t.Errorf("GET after a failed PUT: got %d %s, want 404", get.StatusCode, got)
+		}
+		if c, ok := store.(interface{ BlobCount() int }); ok && c.BlobCount() != 0 {
+			t.Errorf("blobs after a failed PUT: got %d, want 0", c.BlobCount())
+		}
+		return
+	}
+	if string(got) != tt.content {
+		t.Errorf("GET: got %q, want %q", got, tt.content)
+	}
+	if enc := get.Header.Get("Content-Encoding"); enc != tt.encoding {
+		t.Errorf("GET Content-Encoding: got %q, want %q", enc, tt.encoding)
+	}
+	if ct := get.Header.Get("Content-Type"); ct != "binary/octet-stream" {
+		t.Errorf("GET Content-Type of content put without one: got %q, want binary/octet-stream", ct)
+	}
+	for _, name := range []string{"X-Amz-Decoded-Content-Length", "X-Amz-Trailer", "X-Amz-Content-Sha256", "X-Amz-Checksum-Crc32"} {
+		if v := get.Header.Get(name); v != "" {
+			t.Errorf("GET returns request header %s: %q", name, v)
+		}
 	}
 }

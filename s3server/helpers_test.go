@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,8 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/s3server"
-	"github.com/osemu/osemu/s3server/s3servertest"
+	"github.com/osemu/osemu/sqlite"
 )
 
 func TestMain(m *testing.M) {
@@ -36,11 +38,22 @@ func (c fixedClock) Now() time.Time { return c.t }
 // the real time for gofakes3's check of the request time.
 func testClock() fixedClock { return fixedClock{time.Now().UTC().Truncate(time.Second)} }
 
-// MustServer serves an s3server.Handler on 127.0.0.1, over TLS if tls is
-// set, and returns the server and the store behind it.
-func MustServer(tb testing.TB, tls bool, opts ...s3server.Option) (*httptest.Server, *s3servertest.Store) {
+// MustStore opens a SQLite store in a temporary directory.
+func MustStore(tb testing.TB) *sqlite.Store {
 	tb.Helper()
-	store := s3servertest.NewStore()
+	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "osemu.db"))
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	return store
+}
+
+// MustServer serves an s3server.Handler on a SQLite store on 127.0.0.1,
+// over TLS if tls is set, and returns the server and the store.
+func MustServer(tb testing.TB, tls bool, opts ...s3server.Option) (*httptest.Server, osemu.Store) {
+	tb.Helper()
+	store := MustStore(tb)
 	h := s3server.New(store, slog.New(slog.DiscardHandler), opts...)
 
 	var srv *httptest.Server
@@ -99,6 +112,37 @@ func MustGet(tb testing.TB, c *s3.Client, bucket, key string) []byte {
 		tb.Fatalf("read %s/%s: %v", bucket, key, err)
 	}
 	return b
+}
+
+// MustBlobID returns the ID of the blob that holds an object's content.
+func MustBlobID(tb testing.TB, store osemu.Store, bucket, key string) string {
+	tb.Helper()
+	var id string
+	err := store.View(context.Background(), func(tx osemu.Tx) error {
+		o, err := tx.GetObject(bucket, key)
+		if err == nil {
+			id = o.Blob.ID
+		}
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("get object %s/%s: %v", bucket, key, err)
+	}
+	return id
+}
+
+// blobExists reports whether the store holds the blob.
+func blobExists(tb testing.TB, store osemu.Store, id string) bool {
+	tb.Helper()
+	rc, err := store.OpenBlob(context.Background(), id)
+	if errors.Is(err, osemu.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		tb.Fatalf("open blob %s: %v", id, err)
+	}
+	rc.Close()
+	return true
 }
 
 // errorCode returns the AWS error code of err, or "" if it has none.

@@ -21,7 +21,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/johannesboyne/gofakes3"
 
@@ -49,8 +48,9 @@ type options struct {
 	clock osemu.Clock
 }
 
-// WithClock sets the clock that dates buckets and objects and that request
-// times are checked against; the default is the system clock.
+// WithClock sets the clock that dates buckets and objects; the default is
+// the system clock. Request times (x-amz-date) are checked against the
+// system clock whatever the option, since clients sign with the real time.
 func WithClock(c osemu.Clock) Option {
 	return func(o *options) { o.clock = c }
 }
@@ -64,10 +64,7 @@ func New(store osemu.Store, logger *slog.Logger, opts ...Option) *Handler {
 	}
 
 	b := &backend{store: store, clock: o.clock, log: logger}
-	fake := gofakes3.New(b,
-		gofakes3.WithLogger(logAdapter{logger}),
-		gofakes3.WithTimeSource(timeSource{o.clock}),
-	)
+	fake := gofakes3.New(b, gofakes3.WithLogger(logAdapter{logger}))
 	return &Handler{s3: fake.Server()}
 }
 
@@ -101,12 +98,6 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	fmt.Fprint(w, xml.Header)
 	xml.NewEncoder(w).Encode(body)
 }
-
-// timeSource is a gofakes3.TimeSource on an osemu.Clock.
-type timeSource struct{ clock osemu.Clock }
-
-func (t timeSource) Now() time.Time                   { return t.clock.Now() }
-func (t timeSource) Since(at time.Time) time.Duration { return t.clock.Now().Sub(at) }
 
 // logAdapter sends gofakes3's log lines to slog: its errors at Error, the
 // rest, one or more lines per request, at Debug.

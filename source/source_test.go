@@ -8,14 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/s3server"
-	"github.com/osemu/osemu/s3server/s3servertest"
 	"github.com/osemu/osemu/source"
+	"github.com/osemu/osemu/sqlite"
 )
 
 func TestMain(m *testing.M) {
@@ -52,7 +53,11 @@ func MustObject(tb testing.TB, store osemu.Store, bucket, key, content string) {
 // Fetchers: straight from the store, and over HTTP from the embedded S3
 // endpoint serving that store.
 func TestFetch(t *testing.T) {
-	store := s3servertest.NewStore()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "osemu.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
 	MustObject(t, store, "dicts", "synonyms/en.txt", "big, large\n")
 	MustObject(t, store, "empty", "placeholder", "")
 	if err := store.Update(context.Background(), func(tx osemu.Tx) error {
