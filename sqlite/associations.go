@@ -62,7 +62,8 @@ func (x *tx) PutAssociation(a *osemu.Association) error {
 }
 
 // GetAssociation returns the association of a package with a domain.
-func (x *tx) GetAssociation(scope osemu.Scope, domainName, packageID string) (*osemu.Association, error) {
+func (x *tx) GetAssociation(scope osemu.Scope, domainName, packageID string,
+) (*osemu.Association, error) {
 	const q = `SELECT ` + associationColumns + ` FROM associations
 		WHERE account = ? AND region = ? AND domain_name = ? AND package_id = ?`
 	a, err := scanAssociation(x.queryRow(q, scope.Account, scope.Region, domainName, packageID))
@@ -102,7 +103,8 @@ const (
 
 // ListAssociationsByPackage returns a page of the package's associations
 // with the scope's domains, ordered by domain name; limit 0 means no cap.
-func (x *tx) ListAssociationsByPackage(scope osemu.Scope, packageID, after string, lim int) ([]*osemu.Association, error) {
+func (x *tx) ListAssociationsByPackage(scope osemu.Scope, packageID, after string, lim int,
+) ([]*osemu.Association, error) {
 	rows, err := x.query(listByPackageSQL, packageID, scope.Account, scope.Region, after, limit(lim))
 	if err != nil {
 		return nil, fmt.Errorf("list associations of package %s: %w", packageID, err)
@@ -116,7 +118,8 @@ func (x *tx) ListAssociationsByPackage(scope osemu.Scope, packageID, after strin
 
 // ListAssociationsByDomain returns a page of the domain's associations,
 // ordered by package ID; limit 0 means no cap.
-func (x *tx) ListAssociationsByDomain(scope osemu.Scope, domainName, after string, lim int) ([]*osemu.Association, error) {
+func (x *tx) ListAssociationsByDomain(scope osemu.Scope, domainName, after string, lim int,
+) ([]*osemu.Association, error) {
 	rows, err := x.query(listByDomainSQL, scope.Account, scope.Region, domainName, after, limit(lim))
 	if err != nil {
 		return nil, fmt.Errorf("list associations of domain %s: %w", domainName, err)

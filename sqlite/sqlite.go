@@ -126,7 +126,9 @@ func (s *Store) View(ctx context.Context, fn func(osemu.Tx) error) error {
 }
 
 // Update runs fn in a read-write transaction. Transactions run one at a
-// time, so fn always sees the latest committed state.
+// time, on the single writer connection, so fn sees the latest committed
+// state and never needs a retry. fn must not call Update itself: it would
+// wait for the connection it holds.
 func (s *Store) Update(ctx context.Context, fn func(osemu.Tx) error) error {
 	return run(ctx, s.w, fn)
 }

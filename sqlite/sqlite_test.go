@@ -57,7 +57,8 @@ func TestQueryPlans(t *testing.T) {
 		{"names", osemu.PackageQuery{Names: []string{"a"}}, "packages_name"},
 		{"IDs", osemu.PackageQuery{IDs: []string{"F1", "F2"}}, "sqlite_autoindex_packages_1"},
 		{"owners", osemu.PackageQuery{Owners: []string{"1", "2"}}, "packages_scope"},
-		{"statuses", osemu.PackageQuery{Statuses: []osemu.PackageStatus{osemu.PackageAvailable}}, "INTEGER PRIMARY KEY"},
+		{"statuses", osemu.PackageQuery{Statuses: []osemu.PackageStatus{osemu.PackageAvailable}},
+			"INTEGER PRIMARY KEY"},
 	}
 	for _, pq := range packageQueries {
 		pq.q.Limit = 100
@@ -188,7 +189,8 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.w.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)`)
+	_, err = s.w.Exec(`INSERT INTO schema_migrations (version, name, applied_at)
+		VALUES (9999, 'future', 0)`)
 	s.Close()
 	if err != nil {
 		t.Fatal(err)

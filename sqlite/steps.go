@@ -57,7 +57,8 @@ const claimSQL = `UPDATE steps SET lease_owner = ?, lease_until = ?, attempts = 
 
 // ClaimStep leases the step that has been due longest to owner until
 // now+lease. It returns ErrNotFound when no step is due.
-func (s *Store) ClaimStep(ctx context.Context, owner string, now time.Time, lease time.Duration) (*osemu.Step, error) {
+func (s *Store) ClaimStep(ctx context.Context, owner string, now time.Time, lease time.Duration,
+) (*osemu.Step, error) {
 	n := now.UnixMilli()
 	st, err := scanStep(s.w.QueryRowContext(ctx, claimSQL, owner, now.Add(lease).UnixMilli(), n, n))
 	if err != nil {

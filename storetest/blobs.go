@@ -49,7 +49,8 @@ func testBlobs(t *testing.T, s osemu.Store) {
 		ref, err := s.WriteBlob(t.Context(), iotest.HalfReader(bytes.NewReader(want)))
 		must(t, "WriteBlob", err)
 		sha, md := sha256.Sum256(want), md5.Sum(want)
-		wantRef := osemu.BlobRef{ID: ref.ID, Size: int64(n), SHA256: hex.EncodeToString(sha[:]), MD5: hex.EncodeToString(md[:])}
+		wantRef := osemu.BlobRef{ID: ref.ID, Size: int64(n),
+			SHA256: hex.EncodeToString(sha[:]), MD5: hex.EncodeToString(md[:])}
 		equal(t, "BlobRef", ref, wantRef)
 		if ref.ID == "" {
 			t.Fatal("WriteBlob: empty ID")
@@ -93,7 +94,9 @@ func testBuckets(t *testing.T, s osemu.Store) {
 		must(t, "InsertBucket", tx.InsertBucket(&osemu.Bucket{Name: "zeta", CreatedAt: at(time.Second)}))
 		return tx.InsertBucket(&osemu.Bucket{Name: "alpha", CreatedAt: at(0)})
 	})
-	err := s.Update(t.Context(), func(tx osemu.Tx) error { return tx.InsertBucket(&osemu.Bucket{Name: "zeta"}) })
+	err := s.Update(t.Context(), func(tx osemu.Tx) error {
+		return tx.InsertBucket(&osemu.Bucket{Name: "zeta"})
+	})
 	wantErr(t, "InsertBucket twice", err, osemu.ErrExists)
 
 	view(t, s, func(tx osemu.Tx) error {
@@ -104,7 +107,9 @@ func testBuckets(t *testing.T, s osemu.Store) {
 		wantErr(t, "GetBucket missing", err, osemu.ErrNotFound)
 		bs, err := tx.ListBuckets()
 		must(t, "ListBuckets", err)
-		equal(t, "ListBuckets", bs, []*osemu.Bucket{{Name: "alpha", CreatedAt: at(0)}, {Name: "zeta", CreatedAt: at(time.Second)}})
+		equal(t, "ListBuckets", bs, []*osemu.Bucket{
+			{Name: "alpha", CreatedAt: at(0)}, {Name: "zeta", CreatedAt: at(time.Second)},
+		})
 		return nil
 	})
 
@@ -186,7 +191,9 @@ func testObjects(t *testing.T, s osemu.Store) {
 // wildcards, and '-' < '/' < '0' < '_' < 'a' < 'é' bytewise. "a0" is the
 // first key past the prefix "a/".
 func testObjectOrder(t *testing.T, s osemu.Store) {
-	keys := []string{"a_b", "ab", "a/b", "a%b", "b", "a", "a-b", "a/c/d", "a/é", "A", "a/b/", "aé", "a%", "a0"}
+	keys := []string{
+		"a_b", "ab", "a/b", "a%b", "b", "a", "a-b", "a/c/d", "a/é", "A", "a/b/", "aé", "a%", "a0",
+	}
 	update(t, s, func(tx osemu.Tx) error {
 		for _, k := range keys {
 			for _, b := range []string{"bucket", "bucket2"} {
@@ -203,7 +210,9 @@ func testObjectOrder(t *testing.T, s osemu.Store) {
 		limit         int
 		want          []string
 	}{
-		{"", "", 0, []string{"A", "a", "a%", "a%b", "a-b", "a/b", "a/b/", "a/c/d", "a/é", "a0", "a_b", "ab", "aé", "b"}},
+		{"", "", 0, []string{
+			"A", "a", "a%", "a%b", "a-b", "a/b", "a/b/", "a/c/d", "a/é", "a0", "a_b", "ab", "aé", "b",
+		}},
 		{"", "", 3, []string{"A", "a", "a%"}},
 		{"", "a/b", 2, []string{"a/b/", "a/c/d"}},
 		{"a/", "", 0, []string{"a/b", "a/b/", "a/c/d", "a/é"}},

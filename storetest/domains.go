@@ -17,11 +17,12 @@ func domain(scope osemu.Scope, name string) *osemu.Domain {
 		Name:          name,
 		EngineVersion: "OpenSearch_2.11",
 		State:         osemu.DomainActive,
-		Config:        json.RawMessage(`{"ClusterConfig":{"InstanceCount":2,"InstanceType":"r6g.large.search"}}`),
-		Endpoint:      "search-" + name + ".us-east-1.es.amazonaws.com",
-		ChangeID:      "change-1",
-		CreatedAt:     at(0),
-		UpdatedAt:     at(time.Second),
+		Config: json.RawMessage(
+			`{"ClusterConfig":{"InstanceCount":2,"InstanceType":"r6g.large.search"}}`),
+		Endpoint:  "search-" + name + ".us-east-1.es.amazonaws.com",
+		ChangeID:  "change-1",
+		CreatedAt: at(0),
+		UpdatedAt: at(time.Second),
 	}
 }
 
@@ -59,7 +60,9 @@ func testDomains(t *testing.T, s osemu.Store) {
 		must(t, "InsertDomain", tx.InsertDomain(domain(scopeC, "search")))
 		return tx.InsertDomain(domain(scopeA, "alpha"))
 	})
-	err := s.Update(t.Context(), func(tx osemu.Tx) error { return tx.InsertDomain(domain(scopeA, "search")) })
+	err := s.Update(t.Context(), func(tx osemu.Tx) error {
+		return tx.InsertDomain(domain(scopeA, "search"))
+	})
 	wantErr(t, "InsertDomain twice", err, osemu.ErrExists)
 
 	view(t, s, func(tx osemu.Tx) error {
@@ -137,17 +140,21 @@ func testTags(t *testing.T, s osemu.Store) {
 	}
 	update(t, s, func(tx osemu.Tx) error {
 		must(t, "PutTags", tx.PutTags(other, []osemu.Tag{{Key: "env", Value: "other"}}))
-		return tx.PutTags(arn, []osemu.Tag{{Key: "team", Value: "a"}, {Key: "env", Value: "dev"}, {Key: "z", Value: ""}})
+		return tx.PutTags(arn, []osemu.Tag{
+			{Key: "team", Value: "a"}, {Key: "env", Value: "dev"}, {Key: "z", Value: ""},
+		})
 	})
 	update(t, s, func(tx osemu.Tx) error {
 		return tx.PutTags(arn, []osemu.Tag{{Key: "env", Value: "prod"}, {Key: "cost", Value: "1"}})
 	})
 	equal(t, "ListTags", list(arn), []osemu.Tag{
-		{Key: "cost", Value: "1"}, {Key: "env", Value: "prod"}, {Key: "team", Value: "a"}, {Key: "z", Value: ""},
+		{Key: "cost", Value: "1"}, {Key: "env", Value: "prod"},
+		{Key: "team", Value: "a"}, {Key: "z", Value: ""},
 	})
 
 	update(t, s, func(tx osemu.Tx) error { return tx.DeleteTags(arn, []string{"env", "missing", "z"}) })
-	equal(t, "after DeleteTags", list(arn), []osemu.Tag{{Key: "cost", Value: "1"}, {Key: "team", Value: "a"}})
+	equal(t, "after DeleteTags", list(arn),
+		[]osemu.Tag{{Key: "cost", Value: "1"}, {Key: "team", Value: "a"}})
 
 	update(t, s, func(tx osemu.Tx) error { return tx.DeleteTags(arn, nil) })
 	if got := list(arn); len(got) != 0 {
@@ -176,7 +183,10 @@ func testAssociations(t *testing.T, s osemu.Store) {
 	full.Version = 2
 	full.Prerequisites = []string{"pkg-0", "pkg-9"}
 	full.Configuration = &osemu.AssociationConfiguration{
-		KeyStoreAccessOption: &osemu.KeyStoreAccessOption{KeyAccessRoleArn: "arn:aws:iam::1:role/r", KeyStoreAccessEnabled: true},
+		KeyStoreAccessOption: &osemu.KeyStoreAccessOption{
+			KeyAccessRoleArn:      "arn:aws:iam::1:role/r",
+			KeyStoreAccessEnabled: true,
+		},
 	}
 	full.ErrorDetails = &osemu.ErrorDetails{ErrorType: "X", ErrorMessage: "failed"}
 	bare := association(scopeA, "search", "F1")
@@ -234,7 +244,9 @@ func testAssociations(t *testing.T, s osemu.Store) {
 	})
 
 	update(t, s, func(tx osemu.Tx) error { return tx.DeleteAssociation(scopeA, "search", "F1") })
-	err := s.Update(t.Context(), func(tx osemu.Tx) error { return tx.DeleteAssociation(scopeA, "search", "F1") })
+	err := s.Update(t.Context(), func(tx osemu.Tx) error {
+		return tx.DeleteAssociation(scopeA, "search", "F1")
+	})
 	wantErr(t, "DeleteAssociation missing", err, osemu.ErrNotFound)
 	view(t, s, func(tx osemu.Tx) error {
 		_, err := tx.GetAssociation(scopeA, "search", "F1")

@@ -35,14 +35,20 @@ func fullPackage(id string, scope osemu.Scope, name string) *osemu.Package {
 			ClassName:               "org.example.Plugin",
 			UncompressedSizeInBytes: int64p(0),
 		},
-		VendingOptions:    &osemu.PackageVendingOptions{VendingEnabled: true},
-		EncryptionOptions: &osemu.PackageEncryptionOptions{KmsKeyIdentifier: "alias/k", EncryptionEnabled: true},
-		AllowList:         []string{"333333333333", "GLOBAL"},
+		VendingOptions: &osemu.PackageVendingOptions{VendingEnabled: true},
+		EncryptionOptions: &osemu.PackageEncryptionOptions{
+			KmsKeyIdentifier:  "alias/k",
+			EncryptionEnabled: true,
+		},
+		AllowList: []string{"333333333333", "GLOBAL"},
 		Pending: &osemu.PendingImport{
 			Source:        osemu.S3Location{Bucket: "b", Key: "k/plugin.zip"},
 			CommitMessage: "second try",
-			Configuration: &osemu.PackageConfiguration{LicenseRequirement: "NONE", ConfigurationRequirement: "NONE"},
-			Blob:          &osemu.BlobRef{ID: "blob1", Size: 42, SHA256: "aa", MD5: "bb"},
+			Configuration: &osemu.PackageConfiguration{
+				LicenseRequirement:       "NONE",
+				ConfigurationRequirement: "NONE",
+			},
+			Blob: &osemu.BlobRef{ID: "blob1", Size: 42, SHA256: "aa", MD5: "bb"},
 		},
 		CreatedAt: at(0),
 		UpdatedAt: at(time.Minute),
@@ -127,7 +133,8 @@ func testPackages(t *testing.T, s osemu.Store) {
 	}{
 		{"same ID in another scope", dictionary("F1", scopeB, "other"), osemu.ErrExists},
 		{"same name and engine version", dictionary("F10", scopeA, "dict"), osemu.ErrExists},
-		{"same name, other engine version", withEngine(fullPackage("pkg-2", scopeA, "plugin"), "OpenSearch_2.13"), nil},
+		{"same name, other engine version",
+			withEngine(fullPackage("pkg-2", scopeA, "plugin"), "OpenSearch_2.13"), nil},
 		{"same name, other account", dictionary("F11", scopeB, "dict"), nil},
 		{"same name, other region", dictionary("F12", scopeC, "dict"), nil},
 	}
@@ -164,7 +171,8 @@ func testPackages(t *testing.T, s osemu.Store) {
 	// Clearing optional fields clears them.
 	cleared := fullPackage("pkg-1", scopeA, "plugin")
 	cleared.ErrorDetails, cleared.Configuration, cleared.PluginProperties = nil, nil, nil
-	cleared.VendingOptions, cleared.EncryptionOptions, cleared.AllowList, cleared.Pending = nil, nil, nil, nil
+	cleared.VendingOptions, cleared.EncryptionOptions = nil, nil
+	cleared.AllowList, cleared.Pending = nil, nil
 	update(t, s, func(tx osemu.Tx) error { return tx.UpdatePackage(cleared) })
 	got, err = getPackage(t, s, "pkg-1")
 	must(t, "GetPackage", err)
@@ -248,11 +256,15 @@ func testFindPackages(t *testing.T, s osemu.Store) {
 		{"name is exact", osemu.PackageQuery{Names: []string{"dict"}}, nil},
 		{"names", osemu.PackageQuery{Names: []string{"dict-a", "dict-b"}}, []string{"F1", "F2", "F5", "F6"}},
 		{"name in scope", osemu.PackageQuery{Scope: scopeA, Names: []string{"dict-a"}}, []string{"F1"}},
-		{"statuses", osemu.PackageQuery{Statuses: []osemu.PackageStatus{osemu.PackageCopying, osemu.PackageValidationFailed}}, []string{"F2", "pkg-4"}},
+		{"statuses", osemu.PackageQuery{Statuses: []osemu.PackageStatus{
+			osemu.PackageCopying, osemu.PackageValidationFailed,
+		}}, []string{"F2", "pkg-4"}},
 		{"type", osemu.PackageQuery{Types: []osemu.PackageType{zip}}, []string{"pkg-3", "pkg-4", "pkg-7"}},
-		{"engine version", osemu.PackageQuery{EngineVersions: []string{"OpenSearch_2.11"}}, []string{"pkg-3", "pkg-7"}},
+		{"engine version", osemu.PackageQuery{EngineVersions: []string{"OpenSearch_2.11"}},
+			[]string{"pkg-3", "pkg-7"}},
 		{"owners", osemu.PackageQuery{Owners: []string{scopeB.Account}}, []string{"F5", "pkg-7"}},
-		{"owners OR-ed", osemu.PackageQuery{Owners: []string{scopeB.Account, scopeA.Account}}, []string{"F1", "F2", "pkg-3", "pkg-4", "F5", "F6", "pkg-7"}},
+		{"owners OR-ed", osemu.PackageQuery{Owners: []string{scopeB.Account, scopeA.Account}},
+			[]string{"F1", "F2", "pkg-3", "pkg-4", "F5", "F6", "pkg-7"}},
 		{"filters AND-ed", osemu.PackageQuery{
 			Types:    []osemu.PackageType{zip},
 			Statuses: []osemu.PackageStatus{osemu.PackageAvailable},
@@ -267,7 +279,8 @@ func testFindPackages(t *testing.T, s osemu.Store) {
 			EngineVersions: []string{"OpenSearch_2.13"},
 			Owners:         []string{scopeA.Account},
 		}, []string{"pkg-4"}},
-		{"disjoint filters", osemu.PackageQuery{Names: []string{"dict-a"}, Types: []osemu.PackageType{zip}}, nil},
+		{"disjoint filters",
+			osemu.PackageQuery{Names: []string{"dict-a"}, Types: []osemu.PackageType{zip}}, nil},
 		{"limit", osemu.PackageQuery{Limit: 2}, []string{"F1", "F2"}},
 		{"after", osemu.PackageQuery{Scope: scopeA, AfterSeq: -1, Limit: 1}, []string{"F1"}},
 	}
@@ -401,11 +414,16 @@ func testPackageVersions(t *testing.T, s osemu.Store) {
 			Version:       n,
 			CommitMessage: fmt.Sprintf("version %d", n),
 			CreatedAt:     at(time.Duration(n) * time.Hour),
-			Blob:          osemu.BlobRef{ID: fmt.Sprintf("blob-%s-%d", id, n), Size: int64(n), SHA256: "s", MD5: "m"},
+			Blob: osemu.BlobRef{
+				ID: fmt.Sprintf("blob-%s-%d", id, n), Size: int64(n), SHA256: "s", MD5: "m",
+			},
 		}
 		if n%2 == 0 {
 			v.PluginProperties = &osemu.PluginProperties{Name: "p", UncompressedSizeInBytes: int64p(10)}
-			v.Configuration = &osemu.PackageConfiguration{LicenseRequirement: "NONE", ConfigurationRequirement: "REQUIRED"}
+			v.Configuration = &osemu.PackageConfiguration{
+				LicenseRequirement:       "NONE",
+				ConfigurationRequirement: "REQUIRED",
+			}
 		}
 		return v
 	}

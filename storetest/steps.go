@@ -141,7 +141,8 @@ func testStepLeases(t *testing.T, s osemu.Store) {
 func testConcurrentClaims(t *testing.T, s osemu.Store) {
 	var steps []*osemu.Step
 	for i := range 30 {
-		steps = append(steps, step(osemu.StepPackageCopy, scopeA, fmt.Sprintf("F%d", i), "", at(time.Duration(i)*time.Millisecond)))
+		due := at(time.Duration(i) * time.Millisecond)
+		steps = append(steps, step(osemu.StepPackageCopy, scopeA, fmt.Sprintf("F%d", i), "", due))
 	}
 	insertSteps(t, s, steps...)
 

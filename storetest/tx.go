@@ -125,7 +125,8 @@ func testCanceled(t *testing.T, s osemu.Store) {
 	if err := s.Update(ctx, fn); !errors.Is(err, context.Canceled) {
 		t.Errorf("Update with a canceled context: got %v, want context.Canceled", err)
 	}
-	if err := s.View(ctx, func(osemu.Tx) error { ran = true; return nil }); !errors.Is(err, context.Canceled) {
+	err := s.View(ctx, func(osemu.Tx) error { ran = true; return nil })
+	if !errors.Is(err, context.Canceled) {
 		t.Errorf("View with a canceled context: got %v, want context.Canceled", err)
 	}
 	if _, err := s.ClaimStep(ctx, "w", at(0), 0); !errors.Is(err, context.Canceled) {
