@@ -20,7 +20,9 @@ const chunkSize = 1 << 20
 
 // WriteBlob stores the content of r in chunks, each in a transaction of its
 // own so that a long upload never holds the writer for long, and returns
-// its reference. If it fails, it removes what it wrote.
+// its reference. If it fails, it removes what it wrote. Like ClaimStep, it
+// needs the writer connection, so it must not be called from inside an
+// Update.
 func (s *Store) WriteBlob(ctx context.Context, r io.Reader) (osemu.BlobRef, error) {
 	ref := osemu.BlobRef{ID: rand.Text()}
 	sha, md := sha256.New(), md5.New()
