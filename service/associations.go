@@ -175,6 +175,9 @@ func (s *Service) dissociate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, d
 	if errors.Is(err, osemu.ErrNotFound) || (err == nil && a.Status == osemu.AssocDissociating) {
 		// The text Terraform's provider looks for to treat the
 		// association as already gone.
+		//
+		// AWS: an association that is DISSOCIATING counts as not
+		// associated (unverified).
 		return nil, osemu.Errorf(osemu.CodeValidation, "Package is not associated to this domain")
 	}
 	if err != nil {

@@ -226,6 +226,10 @@ func (s *Service) DeletePackage(ctx context.Context, scope osemu.Scope, id strin
 
 // visiblePackage returns a package the scope may see and associate. A
 // package being deleted is already gone for every purpose but listing.
+//
+// AWS: so a second DeletePackage while the first is still DELETING answers
+// ResourceNotFoundException, as it does once the package is gone
+// (unverified).
 func visiblePackage(tx osemu.Tx, scope osemu.Scope, id string) (*osemu.Package, error) {
 	p, err := tx.GetPackage(id)
 	if errors.Is(err, osemu.ErrNotFound) || (err == nil && !canSee(p, scope)) {
@@ -342,6 +346,9 @@ func (f PackageFilters) key() string {
 
 // GetPackageVersionHistory returns a page of a package's versions, newest
 // first.
+//
+// AWS: the order of the history is not documented; newest first is what the
+// console shows (unverified for the API).
 func (s *Service) GetPackageVersionHistory(ctx context.Context, scope osemu.Scope, id string, page Page) ([]*osemu.PackageVersion, string, error) {
 	limit, err := page.limit()
 	if err != nil {
