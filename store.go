@@ -29,9 +29,14 @@ type Store interface {
 	// its lease runs.
 	ClaimStep(ctx context.Context, owner string, now time.Time, lease time.Duration) (*Step, error)
 
-	// NextStepDue returns when the earliest unleased step falls due; ok is
-	// false when there are no steps.
+	// NextStepDue returns the earliest time a step can be claimed: its
+	// DueAt if it is not leased, otherwise when its lease expires, so that a
+	// worker also wakes for steps a dead worker left. ok is false when there
+	// are no steps.
 	NextStepDue(ctx context.Context) (due time.Time, ok bool, err error)
+
+	// Engines may serialize all writers on one connection: Update,
+	// WriteBlob and ClaimStep must not be called from inside an Update.
 
 	// WriteBlob stores the content of r and returns a reference to it,
 	// with its size and digests. Content is written in chunks, outside any
@@ -48,7 +53,8 @@ type Store interface {
 }
 
 // Tx is a transaction on the store. Methods return ErrNotFound for a
-// missing row and ErrExists for a duplicate unique key.
+// missing row and ErrExists for a duplicate unique key. A limit of 0 or less
+// means no cap.
 type Tx interface {
 	PackageTx
 	DomainTx
@@ -108,7 +114,8 @@ type PackageTx interface {
 // filter are OR-ed; an empty filter selects everything. Values match
 // exactly.
 type PackageQuery struct {
-	// Scope limits the result to packages owned by the scope.
+	// Scope limits the result to packages owned by the scope; an empty
+	// Account or Region does not limit on it.
 	Scope Scope
 
 	IDs            []string
@@ -116,7 +123,9 @@ type PackageQuery struct {
 	Statuses       []PackageStatus
 	Types          []PackageType
 	EngineVersions []string
-	Owners         []string
+
+	// Owners matches the owning account.
+	Owners []string
 
 	// AfterSeq starts the page after the package with this Seq.
 	AfterSeq int64
