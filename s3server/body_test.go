@@ -1,10 +1,13 @@
 package s3server_test
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -228,5 +231,42 @@ func (tt bodyTest) run(t *testing.T, store osemu.Store) {
 		if v := get.Header.Get(name); v != "" {
 			t.Errorf("GET returns request header %s: %q", name, v)
 		}
+	}
+}
+
+// brokenStore is a store whose transactions fail.
+type brokenStore struct{ *s3servertest.Store }
+
+func (brokenStore) View(context.Context, func(osemu.Tx) error) error {
+	return fmt.Errorf("view: %w", osemu.ErrUnavailable)
+}
+
+func (brokenStore) Update(context.Context, func(osemu.Tx) error) error {
+	return fmt.Errorf("update: %w", osemu.ErrUnavailable)
+}
+
+// TestInternalErrors checks that a failing store makes a 500 InternalError,
+// logged at Error, while a client's mistake is logged at no level above
+// Debug.
+func TestInternalErrors(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	ok := s3server.New(s3servertest.NewStore(), logger)
+	if res := serve(ok, "GET", "/missing/key", nil, ""); res.StatusCode != 404 {
+		t.Errorf("GET from a missing bucket: got %d, want 404", res.StatusCode)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("a client's mistake was logged above Debug: %s", logs.String())
+	}
+
+	broken := s3server.New(brokenStore{s3servertest.NewStore()}, logger)
+	res := serve(broken, "GET", "/bkt/key", nil, "")
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 500 || !strings.Contains(string(body), "<Code>InternalError</Code>") {
+		t.Errorf("GET with a broken store: got %d %s, want 500 InternalError", res.StatusCode, body)
+	}
+	if got := logs.String(); !strings.Contains(got, "level=ERROR") || !strings.Contains(got, "store unavailable") {
+		t.Errorf("log of an internal error: got %q, want an ERROR naming the cause", got)
 	}
 }

@@ -37,6 +37,7 @@ func TestObjects(t *testing.T) {
 		t.Fatalf("PutObject: %v", err)
 	}
 	MustPut(t, c, "dicts", "blobs/large.bin", large)
+	MustPut(t, c, "dicts", "empty", nil)
 
 	// Content comes back byte for byte.
 	if got := MustGet(t, c, "dicts", "synonyms/en.txt"); !bytes.Equal(got, small) {
@@ -44,6 +45,10 @@ func TestObjects(t *testing.T) {
 	}
 	if got := MustGet(t, c, "dicts", "blobs/large.bin"); !bytes.Equal(got, large) {
 		t.Errorf("large object: got %d bytes, differing from the %d put", len(got), len(large))
+	}
+
+	if got := MustGet(t, c, "dicts", "empty"); len(got) != 0 {
+		t.Errorf("empty object: got %q, want nothing", got)
 	}
 
 	// A range.
@@ -115,13 +120,13 @@ func TestObjects(t *testing.T) {
 	}
 	del, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{
 		Bucket: aws.String("dicts"),
-		Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("blobs/large.bin")}, {Key: aws.String("never")}}},
+		Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("blobs/large.bin")}, {Key: aws.String("empty")}, {Key: aws.String("never")}}},
 	})
 	if err != nil {
 		t.Fatalf("DeleteObjects: %v", err)
 	}
-	if len(del.Deleted) != 2 || len(del.Errors) != 0 {
-		t.Errorf("DeleteObjects: got %d deleted and errors %+v, want 2 deleted", len(del.Deleted), del.Errors)
+	if len(del.Deleted) != 3 || len(del.Errors) != 0 {
+		t.Errorf("DeleteObjects: got %d deleted and errors %+v, want 3 deleted", len(del.Deleted), del.Errors)
 	}
 
 	// Now the bucket goes, and no content is left behind.
@@ -365,8 +370,6 @@ func TestReplaceAndCopy(t *testing.T) {
 func TestTrailingChecksums(t *testing.T) {
 	ctx := context.Background()
 	srv, _ := MustServer(t, true)
-	c := MustClient(t, srv)
-	MustCreateBucket(t, c, "chunked")
 	content := randomBytes(200<<10+3, 2)
 
 	// Record how the SDK sends the content.
@@ -378,6 +381,8 @@ func TestTrailingChecksums(t *testing.T) {
 		}
 		h.ServeHTTP(w, r)
 	})
+	c := MustClient(t, srv)
+	MustCreateBucket(t, c, "chunked")
 
 	for _, alg := range []types.ChecksumAlgorithm{
 		types.ChecksumAlgorithmCrc32, types.ChecksumAlgorithmCrc32c, types.ChecksumAlgorithmCrc64nvme,
