@@ -57,7 +57,9 @@ func (b *backend) ListBuckets() ([]gofakes3.BucketInfo, error) {
 // ListBucket returns a page of the objects of a bucket whose keys start with
 // the prefix, folding keys that hold the delimiter after the prefix into
 // common prefixes, as S3 does.
-func (b *backend) ListBucket(name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage) (*gofakes3.ObjectList, error) {
+func (b *backend) ListBucket(
+	name string, prefix *gofakes3.Prefix, page gofakes3.ListBucketPage,
+) (*gofakes3.ObjectList, error) {
 	var p, delim string
 	if prefix != nil {
 		p, delim = prefix.Prefix, prefix.Delimiter
@@ -217,7 +219,9 @@ func (b *backend) ForceDeleteBucket(name string) error {
 
 // GetObject returns an object with its content, or the range of it that
 // rnge asks for.
-func (b *backend) GetObject(bucket, key string, rnge *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
+func (b *backend) GetObject(
+	bucket, key string, rnge *gofakes3.ObjectRangeRequest,
+) (*gofakes3.Object, error) {
 	o, content, err := b.open(bucket, key)
 	if err != nil {
 		return nil, b.s3Error(err)
@@ -313,14 +317,19 @@ func deleteObject(tx osemu.Tx, bucket, key string) error {
 
 // PutObject stores an object, streaming its content into a blob, and
 // deletes the blob of the object it replaces.
-func (b *backend) PutObject(bucket, key string, meta map[string]string, input io.Reader, size int64, conditions *gofakes3.PutConditions) (gofakes3.PutObjectResult, error) {
+func (b *backend) PutObject(
+	bucket, key string, meta map[string]string, input io.Reader, size int64,
+	conditions *gofakes3.PutConditions,
+) (gofakes3.PutObjectResult, error) {
 	_, err := b.put(bucket, key, meta, input, size, conditions)
 	return gofakes3.PutObjectResult{}, err
 }
 
 // CopyObject copies an object's content into a new blob, since a blob
 // belongs to one object.
-func (b *backend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
+func (b *backend) CopyObject(
+	srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string,
+) (gofakes3.CopyObjectResult, error) {
 	src, content, err := b.open(srcBucket, srcKey)
 	if err != nil {
 		return gofakes3.CopyObjectResult{}, b.s3Error(err)
@@ -339,7 +348,10 @@ func (b *backend) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta m
 
 // put writes input to a blob, then stores the object in a transaction that
 // deletes the blob of the object it replaces. A failed put deletes its blob.
-func (b *backend) put(bucket, key string, meta map[string]string, input io.Reader, size int64, conditions *gofakes3.PutConditions) (*osemu.Object, error) {
+func (b *backend) put(
+	bucket, key string, meta map[string]string, input io.Reader, size int64,
+	conditions *gofakes3.PutConditions,
+) (*osemu.Object, error) {
 	ctx := context.Background()
 	ref, err := b.store.WriteBlob(ctx, input)
 	if err != nil {

@@ -25,11 +25,13 @@ import (
 // CRC64NVME; hash/crc64 takes the polynomial bit-reversed.
 var crc64NVME = crc64.MakeTable(bits.Reverse64(0xad93d23594c93659))
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // checksumHashes are the checksum algorithms of the x-amz-checksum-*
 // headers and trailers, by lowercase header name.
 var checksumHashes = map[string]func() hash.Hash{
 	"x-amz-checksum-crc32":     func() hash.Hash { return crc32.NewIEEE() },
-	"x-amz-checksum-crc32c":    func() hash.Hash { return crc32.New(crc32.MakeTable(crc32.Castagnoli)) },
+	"x-amz-checksum-crc32c":    func() hash.Hash { return crc32.New(castagnoli) },
 	"x-amz-checksum-crc64nvme": func() hash.Hash { return crc64.New(crc64NVME) },
 	"x-amz-checksum-sha1":      sha1.New,
 	"x-amz-checksum-sha256":    sha256.New,
@@ -62,7 +64,8 @@ func prepareBody(r *http.Request) error {
 		chunked  *chunkedReader
 		checkers []*checker
 	)
-	if strings.HasPrefix(payloadHash, "STREAMING-") || hasToken(r.Header.Get("Content-Encoding"), "aws-chunked") {
+	encoding := r.Header.Get("Content-Encoding")
+	if strings.HasPrefix(payloadHash, "STREAMING-") || hasToken(encoding, "aws-chunked") {
 		size, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64)
 		if err != nil || size < 0 {
 			return &requestError{"MissingContentLength", http.StatusLengthRequired,
@@ -82,12 +85,13 @@ func prepareBody(r *http.Request) error {
 		r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 		r.Header.Del("X-Amz-Decoded-Content-Length")
 		r.Header.Del("X-Amz-Trailer")
-		setContentEncoding(r.Header, removeToken(r.Header.Get("Content-Encoding"), "aws-chunked"))
+		setContentEncoding(r.Header, removeToken(encoding, "aws-chunked"))
 	} else if len(payloadHash) == sha256.Size*2 {
 		// A signed payload: the header is the content's SHA-256 in hex.
 		want, err := hex.DecodeString(payloadHash)
 		if err == nil {
-			checkers = append(checkers, &checker{name: "x-amz-content-sha256", hash: sha256.New(), want: want})
+			checkers = append(checkers,
+				&checker{name: "x-amz-content-sha256", hash: sha256.New(), want: want})
 		}
 	}
 
@@ -269,8 +273,8 @@ func (c *chunkedReader) nextChunk() error {
 		c.trailer.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
 	if c.read != c.size {
-		return gofakes3.ErrorMessage(gofakes3.ErrIncompleteBody,
-			"You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header.")
+		return gofakes3.ErrorMessage(gofakes3.ErrIncompleteBody, "You did not provide the "+
+			"number of bytes specified by the x-amz-decoded-content-length HTTP header.")
 	}
 	return io.EOF
 }

@@ -26,6 +26,11 @@ func crc32Base64(s string) string {
 	return base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE([]byte(s))))
 }
 
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
 func sha256Base64(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return base64.StdEncoding.EncodeToString(sum[:])
@@ -84,7 +89,7 @@ func TestRequestBodies(t *testing.T) {
 	}, {
 		name: "signed payload",
 		header: map[string]string{
-			"X-Amz-Content-Sha256": hex.EncodeToString(func() []byte { s := sha256.Sum256([]byte("hello world")); return s[:] }()),
+			"X-Amz-Content-Sha256": sha256Hex("hello world"),
 		},
 		body:    "hello world",
 		status:  200,
@@ -127,7 +132,9 @@ func TestRequestBodies(t *testing.T) {
 			"Content-Encoding":             "aws-chunked",
 			"X-Amz-Decoded-Content-Length": "11",
 		},
-		body:    "6;chunk-signature=" + sig + "\r\nhello \r\n5;chunk-signature=" + sig + "\r\nworld\r\n0;chunk-signature=" + sig + "\r\n\r\n",
+		body: "6;chunk-signature=" + sig + "\r\nhello \r\n" +
+			"5;chunk-signature=" + sig + "\r\nworld\r\n" +
+			"0;chunk-signature=" + sig + "\r\n\r\n",
 		status:  200,
 		content: "hello world",
 	}, {
@@ -203,7 +210,8 @@ func (tt bodyTest) run(t *testing.T, store osemu.Store) {
 
 	res := serve(h, "PUT", "/bkt/key", tt.header, tt.body)
 	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != tt.status || (tt.code != "" && !strings.Contains(string(body), "<Code>"+tt.code+"</Code>")) {
+	wrongCode := tt.code != "" && !strings.Contains(string(body), "<Code>"+tt.code+"</Code>")
+	if res.StatusCode != tt.status || wrongCode {
 		t.Fatalf("PUT: got %d %s, want %d %s", res.StatusCode, body, tt.status, tt.code)
 	}
 
@@ -227,7 +235,10 @@ func (tt bodyTest) run(t *testing.T, store osemu.Store) {
 	if ct := get.Header.Get("Content-Type"); ct != "binary/octet-stream" {
 		t.Errorf("GET Content-Type of content put without one: got %q, want binary/octet-stream", ct)
 	}
-	for _, name := range []string{"X-Amz-Decoded-Content-Length", "X-Amz-Trailer", "X-Amz-Content-Sha256", "X-Amz-Checksum-Crc32"} {
+	requestOnly := []string{
+		"X-Amz-Decoded-Content-Length", "X-Amz-Trailer", "X-Amz-Content-Sha256", "X-Amz-Checksum-Crc32",
+	}
+	for _, name := range requestOnly {
 		if v := get.Header.Get(name); v != "" {
 			t.Errorf("GET returns request header %s: %q", name, v)
 		}
@@ -266,7 +277,8 @@ func TestInternalErrors(t *testing.T) {
 	if res.StatusCode != 500 || !strings.Contains(string(body), "<Code>InternalError</Code>") {
 		t.Errorf("GET with a broken store: got %d %s, want 500 InternalError", res.StatusCode, body)
 	}
-	if got := logs.String(); !strings.Contains(got, "level=ERROR") || !strings.Contains(got, "store unavailable") {
+	got := logs.String()
+	if !strings.Contains(got, "level=ERROR") || !strings.Contains(got, "store unavailable") {
 		t.Errorf("log of an internal error: got %q, want an ERROR naming the cause", got)
 	}
 }

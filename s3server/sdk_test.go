@@ -69,7 +69,9 @@ func TestObjects(t *testing.T) {
 	}
 
 	// HeadObject: size, ETag and the injected clock's time.
-	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("dicts"), Key: aws.String("synonyms/en.txt")})
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{
+		Bucket: aws.String("dicts"), Key: aws.String("synonyms/en.txt"),
+	})
 	if err != nil {
 		t.Fatalf("HeadObject: %v", err)
 	}
@@ -96,7 +98,9 @@ func TestObjects(t *testing.T) {
 	largeBlob := MustBlobID(t, store, "dicts", "blobs/large.bin")
 
 	// Listing with a prefix.
-	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("dicts"), Prefix: aws.String("syn")})
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+		Bucket: aws.String("dicts"), Prefix: aws.String("syn"),
+	})
 	if err != nil {
 		t.Fatalf("ListObjectsV2: %v", err)
 	}
@@ -112,15 +116,18 @@ func TestObjects(t *testing.T) {
 	}
 
 	// Deleting one object, then the rest at once.
-	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("dicts"), Key: aws.String("synonyms/en.txt")}); err != nil {
+	deleteEn := &s3.DeleteObjectInput{Bucket: aws.String("dicts"), Key: aws.String("synonyms/en.txt")}
+	if _, err := c.DeleteObject(ctx, deleteEn); err != nil {
 		t.Fatalf("DeleteObject: %v", err)
 	}
-	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("dicts"), Key: aws.String("synonyms/en.txt")}); err != nil {
+	if _, err := c.DeleteObject(ctx, deleteEn); err != nil {
 		t.Errorf("DeleteObject of a deleted key: got %v, want success", err)
 	}
 	del, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{
 		Bucket: aws.String("dicts"),
-		Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("blobs/large.bin")}, {Key: aws.String("empty")}, {Key: aws.String("never")}}},
+		Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+			{Key: aws.String("blobs/large.bin")}, {Key: aws.String("empty")}, {Key: aws.String("never")},
+		}},
 	})
 	if err != nil {
 		t.Fatalf("DeleteObjects: %v", err)
@@ -197,7 +204,9 @@ func TestBuckets(t *testing.T) {
 	if code := errorCode(err); code != "NoSuchBucket" {
 		t.Errorf("DeleteBucket of a missing bucket: got %v, want NoSuchBucket", err)
 	}
-	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("missing"), Key: aws.String("k"), Body: strings.NewReader("x")})
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String("missing"), Key: aws.String("k"), Body: strings.NewReader("x"),
+	})
 	if code := errorCode(err); code != "NoSuchBucket" {
 		t.Errorf("PutObject into a missing bucket: got %v, want NoSuchBucket", err)
 	}
@@ -353,7 +362,8 @@ func TestReplaceAndCopy(t *testing.T) {
 	if src == dst {
 		t.Fatalf("source and copy share blob %s", src)
 	}
-	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("src"), Key: aws.String("typed")}); err != nil {
+	deleteSrc := &s3.DeleteObjectInput{Bucket: aws.String("src"), Key: aws.String("typed")}
+	if _, err := c.DeleteObject(ctx, deleteSrc); err != nil {
 		t.Fatalf("DeleteObject: %v", err)
 	}
 	if got := MustGet(t, c, "dst", "copy"); string(got) != "third" {

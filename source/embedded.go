@@ -25,7 +25,9 @@ type embedded struct {
 func NewEmbedded(store osemu.Store) Fetcher { return &embedded{store: store} }
 
 // Fetch returns a reader of the object's content and its size.
-func (e *embedded) Fetch(ctx context.Context, scope osemu.Scope, loc osemu.S3Location) (io.ReadCloser, int64, error) {
+func (e *embedded) Fetch(
+	ctx context.Context, scope osemu.Scope, loc osemu.S3Location,
+) (io.ReadCloser, int64, error) {
 	for attempt := 1; ; attempt++ {
 		var o *osemu.Object
 		err := e.store.View(ctx, func(tx osemu.Tx) error {

@@ -106,7 +106,9 @@ func envCredentials() aws.CredentialsProvider {
 }
 
 // Fetch returns a reader of the object's content and its size.
-func (f *s3Fetcher) Fetch(ctx context.Context, scope osemu.Scope, loc osemu.S3Location) (io.ReadCloser, int64, error) {
+func (f *s3Fetcher) Fetch(
+	ctx context.Context, scope osemu.Scope, loc osemu.S3Location,
+) (io.ReadCloser, int64, error) {
 	region := scope.Region
 	if region == "" {
 		region = osemu.DefaultRegion

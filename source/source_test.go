@@ -171,8 +171,14 @@ func TestFetchS3Signing(t *testing.T) {
 		region     string
 		credential string
 	}{
-		{"environment", map[string]string{"AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "s"}, "eu-west-1", "Credential=AKIAENV/"},
-		{"dummy", map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}, "ap-south-2", "Credential=test/"},
+		{
+			"environment", map[string]string{"AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "s"},
+			"eu-west-1", "Credential=AKIAENV/",
+		},
+		{
+			"dummy", map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+			"ap-south-2", "Credential=test/",
+		},
 		{"default region", nil, "", "/us-east-1/s3/aws4_request"},
 	}
 	for _, tt := range tests {
