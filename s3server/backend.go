@@ -42,6 +42,7 @@ var _ gofakes3.Backend = (*backend)(nil)
 func (b *backend) ListBuckets() ([]gofakes3.BucketInfo, error) {
 	var out []gofakes3.BucketInfo
 	err := b.store.View(context.Background(), func(tx osemu.Tx) error {
+		out = nil
 		buckets, err := tx.ListBuckets()
 		for _, bk := range buckets {
 			out = append(out, gofakes3.BucketInfo{

@@ -31,9 +31,10 @@ import (
 //
 // AWS: multipart uploads in progress live in the memory of the process
 // that took CreateMultipartUpload, parts included (gofakes3's uploader): a
-// restart loses them, and with several replicas every request of one upload
-// must reach the same replica. The completed object is stored like any
-// other.
+// restart loses them, with several replicas every request of one upload
+// must reach the same replica, and completing an upload holds twice its size
+// in memory until the object is stored. The completed object is stored like
+// any other. Part sizes are not checked (S3 wants 5 MiB but for the last).
 //
 // TODO(multipart): keep uploads and parts in the store, so that they are
 // durable and shared by replicas, once the Store has a place for them.
@@ -56,8 +57,12 @@ func WithClock(c osemu.Clock) Option {
 }
 
 // New returns a Handler that keeps buckets and objects in store and logs to
-// logger: internal errors at Error, each operation at Debug.
+// logger (slog.Default() if nil): internal errors at Error, each operation
+// at Debug.
 func New(store osemu.Store, logger *slog.Logger, opts ...Option) *Handler {
+	if logger == nil {
+		logger = slog.Default()
+	}
 	o := options{clock: osemu.SystemClock{}}
 	for _, opt := range opts {
 		opt(&o)
