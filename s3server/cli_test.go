@@ -16,7 +16,7 @@ import (
 func TestAWSCLI(t *testing.T) {
 	awsPath, err := exec.LookPath("aws")
 	if err != nil {
-		t.Skip("the aws CLI is not installed")
+		t.Fatalf("the aws CLI is not installed: %v", err)
 	}
 	srv, _ := MustServer(t, false)
 

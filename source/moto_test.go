@@ -27,7 +27,7 @@ func MustMoto(tb testing.TB) string {
 	tb.Helper()
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		tb.Skip("moto_server is not installed")
+		tb.Fatalf("moto_server is not installed (pip package moto[server]): %v", err)
 	}
 
 	// A free port: the one the kernel hands out, closed again for moto.
