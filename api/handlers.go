@@ -34,20 +34,15 @@ func (s *Server) openSearchHandlers() map[string]handler {
 // the same state; the model narrows their inputs (PackageName of at most 28
 // characters, TXT-DICTIONARY only, three DescribePackages filters).
 func (s *Server) elasticsearchHandlers() map[string]handler {
-	return map[string]handler{
-		"CreatePackage":            s.createPackage,
-		"UpdatePackage":            s.updatePackage,
-		"DeletePackage":            s.deletePackage,
-		"DescribePackages":         s.describePackages,
-		"GetPackageVersionHistory": s.getPackageVersionHistory,
-		"AssociatePackage":         s.associatePackage,
-		"DissociatePackage":        s.dissociatePackage,
-		"ListDomainsForPackage":    s.listDomainsForPackage,
-		"ListPackagesForDomain":    s.listPackagesForDomain,
-
-		"ListDomainNames": s.listDomainNames,
-		"AddTags":         s.addTags,
-		"ListTags":        s.listTags,
-		"RemoveTags":      s.removeTags,
+	shared := s.openSearchHandlers()
+	h := map[string]handler{}
+	for _, name := range []string{
+		"CreatePackage", "UpdatePackage", "DeletePackage", "DescribePackages",
+		"GetPackageVersionHistory", "AssociatePackage", "DissociatePackage",
+		"ListDomainsForPackage", "ListPackagesForDomain",
+		"ListDomainNames", "AddTags", "ListTags", "RemoveTags",
+	} {
+		h[name] = shared[name]
 	}
+	return h
 }

@@ -29,11 +29,32 @@ func (s *Service) AssociatePackage(ctx context.Context, scope osemu.Scope, domai
 // AssociatePackages associates several packages with a domain at once: all
 // of them, or, if any one cannot be, none.
 func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, domainName string, items []AssociateItem) ([]*osemu.Association, error) {
-	if len(items) == 0 {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.PackageID
+	}
+	out, err := s.batch(ctx, scope, domainName, ids, func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error) {
+		return s.associate(tx, sched, scope, domainName, items[i])
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range out {
+		s.log.Info("package association started", "package_id", a.PackageID,
+			"domain", domainName, "scope", scope.String(), "version", a.Version)
+	}
+	return out, nil
+}
+
+// batch runs one change per package of a list on a live domain in a single
+// transaction, so that either every change happens or none does.
+func (s *Service) batch(ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string,
+	change func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error)) ([]*osemu.Association, error) {
+	if len(packageIDs) == 0 {
 		return nil, osemu.ValidationError("Value '[]' at 'packageList' failed to satisfy " +
 			"constraint: Member must have length greater than or equal to 1")
 	}
-	if dup := firstDuplicate(items, func(it AssociateItem) string { return it.PackageID }); dup != "" {
+	if dup := firstDuplicate(packageIDs); dup != "" {
 		return nil, osemu.Errorf(osemu.CodeValidation,
 			"Package %s appears more than once in the package list.", dup)
 	}
@@ -44,8 +65,8 @@ func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, doma
 		if _, err := liveDomain(tx, scope, domainName); err != nil {
 			return err
 		}
-		for _, item := range items {
-			a, err := s.associate(tx, sched, scope, domainName, item)
+		for i := range packageIDs {
+			a, err := change(tx, sched, i)
 			if err != nil {
 				return err
 			}
@@ -53,14 +74,7 @@ func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, doma
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range out {
-		s.log.Info("package association started", "package_id", a.PackageID,
-			"domain", domainName, "scope", scope.String(), "version", a.Version)
-	}
-	return out, nil
+	return out, err
 }
 
 // associate starts one association inside a transaction.
@@ -131,29 +145,8 @@ func (s *Service) DissociatePackage(ctx context.Context, scope osemu.Scope, doma
 // DissociatePackages removes several packages from a domain at once: all of
 // them, or, if any one cannot be, none.
 func (s *Service) DissociatePackages(ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string) ([]*osemu.Association, error) {
-	if len(packageIDs) == 0 {
-		return nil, osemu.ValidationError("Value '[]' at 'packageList' failed to satisfy " +
-			"constraint: Member must have length greater than or equal to 1")
-	}
-	if dup := firstDuplicate(packageIDs, func(id string) string { return id }); dup != "" {
-		return nil, osemu.Errorf(osemu.CodeValidation,
-			"Package %s appears more than once in the package list.", dup)
-	}
-
-	var out []*osemu.Association
-	err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
-		out = out[:0]
-		if _, err := liveDomain(tx, scope, domainName); err != nil {
-			return err
-		}
-		for _, id := range packageIDs {
-			a, err := s.dissociate(tx, sched, scope, domainName, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return nil
+	out, err := s.batch(ctx, scope, domainName, packageIDs, func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error) {
+		return s.dissociate(tx, sched, scope, domainName, packageIDs[i])
 	})
 	if err != nil {
 		return nil, err
@@ -275,15 +268,12 @@ func (s *Service) associationPage(ctx context.Context, found []*osemu.Associatio
 	return found, next, err
 }
 
-// firstDuplicate returns the first key that occurs twice in items, or "".
-func firstDuplicate[T any](items []T, key func(T) string) string {
-	seen := make([]string, 0, len(items))
-	for _, it := range items {
-		k := key(it)
-		if slices.Contains(seen, k) {
-			return k
+// firstDuplicate returns the first ID that occurs twice in ids, or "".
+func firstDuplicate(ids []string) string {
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			return id
 		}
-		seen = append(seen, k)
 	}
 	return ""
 }

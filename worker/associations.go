@@ -7,20 +7,34 @@ import (
 	"github.com/osemu/osemu"
 )
 
+// stepAssociation returns the association a step acts on if it is still
+// in status want; nil when it is gone or has moved on.
+func stepAssociation(tx osemu.Tx, step *osemu.Step, want osemu.DomainPackageStatus) (*osemu.Association, error) {
+	a, err := tx.GetAssociation(step.Scope, step.DomainName, step.PackageID)
+	if errors.Is(err, osemu.ErrNotFound) || (err == nil && a.Status != want) {
+		return nil, nil
+	}
+	return a, err
+}
+
+// stepDomain returns the domain a step acts on if it is still in state
+// want; nil when it is gone or has moved on.
+func stepDomain(tx osemu.Tx, step *osemu.Step, want osemu.DomainState) (*osemu.Domain, error) {
+	d, err := tx.GetDomain(step.Scope, step.DomainName)
+	if errors.Is(err, osemu.ErrNotFound) || (err == nil && d.State != want) {
+		return nil, nil
+	}
+	return d, err
+}
+
 // associate makes an ASSOCIATING association ACTIVE at the version it was
 // moving to, or ASSOCIATION_FAILED when that version is gone.
 func (w *Worker) associate(ctx context.Context, step *osemu.Step) error {
-	var status osemu.DomainPackageStatus
+	var done *osemu.Association
 	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
-		a, err := tx.GetAssociation(step.Scope, step.DomainName, step.PackageID)
-		if errors.Is(err, osemu.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		a, err := stepAssociation(tx, step, osemu.AssocAssociating)
+		if a == nil {
 			return err
-		}
-		if a.Status != osemu.AssocAssociating {
-			return nil
 		}
 
 		a.UpdatedAt = w.now()
@@ -36,72 +50,51 @@ func (w *Worker) associate(ctx context.Context, step *osemu.Step) error {
 				ErrorMessage: "Version " + osemu.VersionName(a.Version) + " of the package no longer exists.",
 			}
 		}
-		status = a.Status
+		done = a
 		return tx.PutAssociation(a)
 	})
-	if err != nil {
-		return err
-	}
-	if status != "" {
+	if err == nil && done != nil {
 		w.log.Info("package association done", "package_id", step.PackageID,
-			"domain", step.DomainName, "scope", step.Scope.String(), "status", status)
+			"domain", step.DomainName, "scope", step.Scope.String(), "status", done.Status)
 	}
-	return nil
+	return err
 }
 
 // dissociate removes a DISSOCIATING association.
 func (w *Worker) dissociate(ctx context.Context, step *osemu.Step) error {
-	removed := false
+	done := false
 	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
-		a, err := tx.GetAssociation(step.Scope, step.DomainName, step.PackageID)
-		if errors.Is(err, osemu.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		a, err := stepAssociation(tx, step, osemu.AssocDissociating)
+		if a == nil {
 			return err
 		}
-		if a.Status != osemu.AssocDissociating {
-			return nil
-		}
-		removed = true
-		return tx.DeleteAssociation(step.Scope, step.DomainName, step.PackageID)
+		done = true
+		return tx.DeleteAssociation(a.Scope, a.DomainName, a.PackageID)
 	})
-	if err != nil {
-		return err
-	}
-	if removed {
+	if err == nil && done {
 		w.log.Info("package dissociation done", "package_id", step.PackageID,
 			"domain", step.DomainName, "scope", step.Scope.String())
 	}
-	return nil
+	return err
 }
 
 // createDomain finishes creating a domain: it becomes Active.
 func (w *Worker) createDomain(ctx context.Context, step *osemu.Step) error {
 	done := false
 	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
-		d, err := tx.GetDomain(step.Scope, step.DomainName)
-		if errors.Is(err, osemu.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		d, err := stepDomain(tx, step, osemu.DomainCreating)
+		if d == nil {
 			return err
-		}
-		if d.State != osemu.DomainCreating {
-			return nil
 		}
 		d.State = osemu.DomainActive
 		d.UpdatedAt = w.now()
 		done = true
 		return tx.UpdateDomain(d)
 	})
-	if err != nil {
-		return err
-	}
-	if done {
+	if err == nil && done {
 		w.log.Info("domain active", "domain", step.DomainName, "scope", step.Scope.String())
 	}
-	return nil
+	return err
 }
 
 // deleteDomain removes a Deleting domain with its associations, their
@@ -109,15 +102,9 @@ func (w *Worker) createDomain(ctx context.Context, step *osemu.Step) error {
 func (w *Worker) deleteDomain(ctx context.Context, step *osemu.Step) error {
 	done := false
 	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
-		d, err := tx.GetDomain(step.Scope, step.DomainName)
-		if errors.Is(err, osemu.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		d, err := stepDomain(tx, step, osemu.DomainDeleting)
+		if d == nil {
 			return err
-		}
-		if d.State != osemu.DomainDeleting {
-			return nil
 		}
 
 		for {
@@ -143,11 +130,8 @@ func (w *Worker) deleteDomain(ctx context.Context, step *osemu.Step) error {
 		done = true
 		return tx.DeleteDomain(d.Scope, d.Name)
 	})
-	if err != nil {
-		return err
-	}
-	if done {
+	if err == nil && done {
 		w.log.Info("domain deleted", "domain", step.DomainName, "scope", step.Scope.String())
 	}
-	return nil
+	return err
 }
