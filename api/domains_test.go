@@ -245,3 +245,44 @@ func TestLegacyElasticsearchPackages(t *testing.T) {
 		t.Errorf("legacy PackageType filter: got %d %s, want 400", status, text)
 	}
 }
+
+func TestLegacyElasticsearchDomains(t *testing.T) {
+	e := newEnv(t)
+
+	status, _, body, text := e.raw(t, "POST", "/2015-01-01/es/domain",
+		`{"DomainName":"legacy","ElasticsearchVersion":"7.10",`+
+			`"ElasticsearchClusterConfig":{"InstanceType":"r5.large.elasticsearch","InstanceCount":1},`+
+			`"EBSOptions":{"EBSEnabled":true,"VolumeSize":10}}`)
+	if status != 200 {
+		t.Fatalf("CreateElasticsearchDomain: %d %s", status, text)
+	}
+	ds := body["DomainStatus"].(map[string]any)
+	cc, _ := ds["ElasticsearchClusterConfig"].(map[string]any)
+	if ds["ElasticsearchVersion"] != "7.10" || cc["InstanceType"] != "r5.large.elasticsearch" || ds["EngineVersion"] != nil {
+		t.Errorf("legacy status: version %v cluster %v engine %v", ds["ElasticsearchVersion"], cc, ds["EngineVersion"])
+	}
+
+	// The same domain through the 2021-01-01 API.
+	out, err := e.os.DescribeDomain(ctx, &opensearch.DescribeDomainInput{DomainName: ptr("legacy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deref(out.DomainStatus.EngineVersion) != "Elasticsearch_7.10" ||
+		out.DomainStatus.ClusterConfig.InstanceType != types.OpenSearchPartitionInstanceTypeR5LargeSearch {
+		t.Errorf("through 2021-01-01: engine %q type %s", deref(out.DomainStatus.EngineVersion), out.DomainStatus.ClusterConfig.InstanceType)
+	}
+
+	status, _, body, text = e.raw(t, "POST", "/2015-01-01/es/domain-info", `{"DomainNames":["legacy","gone"]}`)
+	if status != 200 || len(body["DomainStatusList"].([]any)) != 1 {
+		t.Errorf("DescribeElasticsearchDomains: %d %s", status, text)
+	}
+	status, _, body, text = e.raw(t, "DELETE", "/2015-01-01/es/domain/legacy", "")
+	if status != 200 || body["DomainStatus"].(map[string]any)["Deleted"] != true {
+		t.Errorf("DeleteElasticsearchDomain: %d %s", status, text)
+	}
+	status, hdr, _, text := e.raw(t, "GET", "/2015-01-01/es/domain/legacy/config", "")
+	if status != 409 || hdr.Get("x-amzn-ErrorType") != "DisabledOperationException" ||
+		!strings.Contains(text, "DescribeElasticsearchDomainConfig") {
+		t.Errorf("unimplemented legacy operation: %d %s", status, text)
+	}
+}

@@ -17,11 +17,11 @@ func (s *Server) openSearchHandlers() map[string]handler {
 		"ListDomainsForPackage":    s.listDomainsForPackage,
 		"ListPackagesForDomain":    s.listPackagesForDomain,
 
-		"CreateDomain":    s.createDomain,
-		"DescribeDomain":  s.describeDomain,
-		"DescribeDomains": s.describeDomains,
+		"CreateDomain":    domainAPI{}.create(s),
+		"DescribeDomain":  domainAPI{}.describe(s),
+		"DescribeDomains": domainAPI{}.describeMany(s),
 		"ListDomainNames": s.listDomainNames,
-		"DeleteDomain":    s.deleteDomain,
+		"DeleteDomain":    domainAPI{}.delete(s),
 
 		"AddTags":    s.addTags,
 		"ListTags":   s.listTags,
@@ -32,7 +32,8 @@ func (s *Server) openSearchHandlers() map[string]handler {
 // elasticsearchHandlers returns the operations of the legacy 2015-01-01 API
 // that osemu implements. Its package operations are the same operations on
 // the same state; the model narrows their inputs (PackageName of at most 28
-// characters, TXT-DICTIONARY only, three DescribePackages filters).
+// characters, TXT-DICTIONARY only, three DescribePackages filters). Its
+// domain operations act on the same domains as the 2021-01-01 ones.
 func (s *Server) elasticsearchHandlers() map[string]handler {
 	shared := s.openSearchHandlers()
 	h := map[string]handler{}
@@ -44,5 +45,11 @@ func (s *Server) elasticsearchHandlers() map[string]handler {
 	} {
 		h[name] = shared[name]
 	}
+
+	legacy := domainAPI{legacy: true}
+	h["CreateElasticsearchDomain"] = legacy.create(s)
+	h["DescribeElasticsearchDomain"] = legacy.describe(s)
+	h["DescribeElasticsearchDomains"] = legacy.describeMany(s)
+	h["DeleteElasticsearchDomain"] = legacy.delete(s)
 	return h
 }
