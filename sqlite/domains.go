@@ -145,10 +145,8 @@ func (x *tx) DeleteTags(arn string, keys []string) error {
 	q := `DELETE FROM tags WHERE arn = ?`
 	args := []any{arn}
 	if len(keys) > 0 {
-		q += ` AND key IN (` + placeholders(len(keys)) + `)`
-		for _, k := range keys {
-			args = append(args, k)
-		}
+		q += ` AND key IN ` + jsonList
+		args = append(args, jsonArray(keys))
 	}
 	if _, err := x.exec(q, args...); err != nil {
 		return fmt.Errorf("delete tags: %w", err)

@@ -159,10 +159,8 @@ func findPackagesSQL(q osemu.PackageQuery) (string, []any) {
 		if len(vs) == 0 {
 			return
 		}
-		b.WriteString(" AND " + col + " IN (" + placeholders(len(vs)) + ")")
-		for _, v := range vs {
-			args = append(args, v)
-		}
+		b.WriteString(" AND " + col + " IN " + jsonList)
+		args = append(args, jsonArray(vs))
 	}
 	in("id", q.IDs)
 	in("name", q.Names)

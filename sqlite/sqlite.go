@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -310,7 +309,13 @@ func (d *decoder) json(s sql.NullString, dst any) {
 	}
 }
 
-// placeholders returns "?, ?, ?" for n values.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+// jsonList is a list of values bound as one JSON array parameter, for IN
+// clauses: a list of any length takes one SQL variable, so a request with
+// thousands of filter values cannot exceed SQLite's variable limit.
+const jsonList = `(SELECT value FROM json_each(?))`
+
+// jsonArray encodes values for jsonList.
+func jsonArray(values []string) string {
+	b, _ := json.Marshal(values)
+	return string(b)
 }

@@ -90,7 +90,9 @@ func TestQueryPlans(t *testing.T) {
 
 		text := strings.Join(plan, "; ")
 		for _, line := range plan {
-			if strings.HasPrefix(line, "SCAN ") {
+			// Scanning json_each reads the request's own list of filter
+			// values, not a table.
+			if strings.HasPrefix(line, "SCAN ") && !strings.HasPrefix(line, "SCAN json_each") {
 				t.Errorf("%s: plan reads a whole table or index: %s", q.name, text)
 			}
 		}

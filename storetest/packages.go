@@ -316,6 +316,21 @@ func testFindPackages(t *testing.T, s osemu.Store) {
 		equal(t, "FindPackages row", all[2], p)
 		return nil
 	})
+
+	// A filter may have more values than an engine has bind variables.
+	view(t, s, func(tx osemu.Tx) error {
+		many := make([]string, 50000)
+		for i := range many {
+			many[i] = fmt.Sprintf("F%d", 100000+i)
+		}
+		many[len(many)-1] = "F2"
+		ps, err := tx.FindPackages(osemu.PackageQuery{IDs: many})
+		must(t, "FindPackages with 50000 IDs", err)
+		if got := ids(ps); !slices.Equal(got, []string{"F2"}) {
+			t.Errorf("FindPackages with 50000 IDs: got %q, want [F2]", got)
+		}
+		return nil
+	})
 }
 
 func ids(ps []*osemu.Package) []string {
