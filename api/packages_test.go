@@ -681,3 +681,84 @@ func TestScopeIsolation(t *testing.T) {
 		t.Errorf("owner sees %d packages, want 1", len(list.PackageDetailsList))
 	}
 }
+
+func TestFilterEdgeCases(t *testing.T) {
+	e := newEnv(t)
+	e.mustCreateDictionary(t, "pag-01", "a\n")
+	e.mustCreateDictionary(t, "pag-02", "b\n")
+
+	// Two filters on one name are AND-ed too: with no value in common they
+	// match nothing.
+	out, err := e.os.DescribePackages(ctx, &opensearch.DescribePackagesInput{Filters: []types.DescribePackagesFilter{
+		{Name: "PackageName", Value: []string{"pag-01"}},
+		{Name: "PackageName", Value: []string{"pag-02"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.PackageDetailsList) != 0 || out.NextToken != nil {
+		t.Errorf("disjoint filters on one name: got %d packages, want none", len(out.PackageDetailsList))
+	}
+
+	// Thousands of values in one filter are fine.
+	many := make([]string, 40000)
+	for i := range many {
+		many[i] = fmt.Sprintf("F%d", 100000000+i)
+	}
+	status, _, body, text := e.raw(t, "POST", "/2021-01-01/packages/describe",
+		`{"Filters":[{"Name":"PackageID","Value":["`+strings.Join(many, `","`)+`"]}]}`)
+	if status != 200 || len(body["PackageDetailsList"].([]any)) != 0 {
+		t.Errorf("40000 filter values: got %d %.200s, want 200 and no packages", status, text)
+	}
+}
+
+func TestNamesAreUniqueAcrossTypes(t *testing.T) {
+	e := newEnv(t)
+	e.PutObject("dicts", "p.zip", "PK")
+	create := func(typ types.PackageType, engine string) error {
+		in := &opensearch.CreatePackageInput{
+			PackageName:   ptr("shared"),
+			PackageType:   typ,
+			PackageSource: &types.PackageSource{S3BucketName: ptr("dicts"), S3Key: ptr("p.zip")},
+		}
+		if engine != "" {
+			in.EngineVersion = &engine
+		}
+		_, err := e.os.CreatePackage(ctx, in)
+		return err
+	}
+	if err := create(types.PackageTypeZipPlugin, "OpenSearch_2.19"); err != nil {
+		t.Fatal(err)
+	}
+	// Plugins of another engine version may share the name; nothing else
+	// may.
+	if err := create(types.PackageTypeZipPlugin, "OpenSearch_2.17"); err != nil {
+		t.Errorf("plugin of another engine version: %v", err)
+	}
+	wantAPIError(t, create(types.PackageTypeZipPlugin, "OpenSearch_2.19"), 409, "ResourceAlreadyExistsException", "shared")
+	wantAPIError(t, create(types.PackageTypeTxtDictionary, ""), 409, "ResourceAlreadyExistsException", "shared")
+}
+
+func TestAssociateNeedsAvailablePackage(t *testing.T) {
+	e := newEnv(t)
+	p := e.mustCreateDictionary(t, "synonyms", "a, b\n")
+	e.mustCreateDomain(t, "search")
+
+	_, err := e.os.UpdatePackage(ctx, &opensearch.UpdatePackageInput{
+		PackageID:     p.PackageID,
+		PackageSource: &types.PackageSource{S3BucketName: ptr("dicts"), S3Key: ptr("synonyms.txt")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.os.AssociatePackage(ctx, &opensearch.AssociatePackageInput{PackageID: p.PackageID, DomainName: ptr("search")})
+	wantAPIError(t, err, 409, "ConflictException", "COPYING")
+	if list := e.packagesForDomain(t, "search"); len(list) != 0 {
+		t.Errorf("refused association left %d rows", len(list))
+	}
+
+	e.Settle()
+	if a := e.mustAssociate(t, *p.PackageID, "search"); deref(a.PackageVersion) != "v2" {
+		t.Errorf("associated %s, want v2", deref(a.PackageVersion))
+	}
+}

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/osemu/osemu"
 )
@@ -83,11 +82,11 @@ func (s *Service) associate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, do
 	if err != nil {
 		return nil, err
 	}
-	if p.Version == 0 {
-		// AWS: the exact code and text for associating a package that has
-		// no available version are unverified.
+	if p.Status != osemu.PackageAvailable {
+		// AWS: the exact code and text for associating a package that is
+		// not AVAILABLE are unverified.
 		return nil, osemu.Errorf(osemu.CodeConflict,
-			"Package %s is %s and has no available version to associate.", p.ID, p.Status)
+			"Package %s is %s; only an AVAILABLE package can be associated.", p.ID, p.Status)
 	}
 
 	a, err := tx.GetAssociation(scope, domainName, p.ID)
@@ -270,10 +269,12 @@ func (s *Service) associationPage(ctx context.Context, found []*osemu.Associatio
 
 // firstDuplicate returns the first ID that occurs twice in ids, or "".
 func firstDuplicate(ids []string) string {
-	for i, id := range ids {
-		if slices.Contains(ids[:i], id) {
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
 			return id
 		}
+		seen[id] = true
 	}
 	return ""
 }

@@ -54,7 +54,7 @@ func (s *Service) CreatePackage(ctx context.Context, scope osemu.Scope, in Creat
 	for attempt := 0; ; attempt++ {
 		p.ID = s.ids.PackageID(in.Type)
 		err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
-			if err := checkNameFree(tx, scope, in.Name, in.EngineVersion); err != nil {
+			if err := checkNameFree(tx, scope, in.Name, in.Type, in.EngineVersion); err != nil {
 				return err
 			}
 			if err := tx.InsertPackage(p); err != nil {
@@ -73,21 +73,20 @@ func (s *Service) CreatePackage(ctx context.Context, scope osemu.Scope, in Creat
 	}
 }
 
-// checkNameFree refuses a package name that the scope already uses, per
-// engine version for plugins.
-func checkNameFree(tx osemu.Tx, scope osemu.Scope, name, engineVersion string) error {
-	found, err := tx.FindPackages(osemu.PackageQuery{
-		Scope:          scope,
-		Names:          []string{name},
-		EngineVersions: []string{engineVersion},
-		Limit:          1,
-	})
+// checkNameFree refuses a package name that the scope already uses. Names
+// are unique per account and region, except that plugins of different
+// engine versions may share one.
+func checkNameFree(tx osemu.Tx, scope osemu.Scope, name string, typ osemu.PackageType, engineVersion string) error {
+	found, err := tx.FindPackages(osemu.PackageQuery{Scope: scope, Names: []string{name}})
 	if err != nil {
 		return err
 	}
-	if len(found) > 0 {
-		return osemu.Errorf(osemu.CodeResourceAlreadyExists,
-			"A package with the name %s already exists.", name)
+	for _, p := range found {
+		bothPlugins := p.Type == osemu.PackageTypeZipPlugin && typ == osemu.PackageTypeZipPlugin
+		if !bothPlugins || p.EngineVersion == engineVersion {
+			return osemu.Errorf(osemu.CodeResourceAlreadyExists,
+				"A package with the name %s already exists.", name)
+		}
 	}
 	return nil
 }
@@ -291,6 +290,15 @@ func (s *Service) DescribePackages(ctx context.Context, scope osemu.Scope, filte
 	}
 	for _, v := range filters["PackageType"] {
 		q.Types = append(q.Types, osemu.PackageType(v))
+	}
+
+	// A filter left without values (two filters on one name with none in
+	// common) matches nothing, whereas an empty list means "no filter" to
+	// the store.
+	for _, values := range filters {
+		if len(values) == 0 {
+			return nil, "", nil
+		}
 	}
 
 	want := cursor{Op: "DescribePackages", Scope: scope.String(), Filter: filters.key()}
