@@ -244,6 +244,25 @@ func TestLegacyElasticsearchPackages(t *testing.T) {
 	if status != 400 {
 		t.Errorf("legacy PackageType filter: got %d %s, want 400", status, text)
 	}
+
+	// The legacy API lists dictionaries only, with its own shape's members.
+	_, err := e.os.CreatePackage(ctx, &opensearch.CreatePackageInput{
+		PackageName: ptr("plugin"), PackageType: types.PackageTypeZipPlugin, EngineVersion: ptr("OpenSearch_2.19"),
+		PackageSource: &types.PackageSource{S3BucketName: ptr("dicts"), S3Key: ptr("legacy.txt")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, body, text = e.raw(t, "POST", "/2015-01-01/packages/describe", `{}`)
+	list, _ := body["PackageDetailsList"].([]any)
+	if status != 200 || len(list) != 1 {
+		t.Fatalf("legacy DescribePackages: got %d %s, want the dictionary only", status, text)
+	}
+	for _, member := range []string{"PackageOwner", "EngineVersion"} {
+		if _, ok := list[0].(map[string]any)[member]; ok {
+			t.Errorf("legacy PackageDetails has %s, which its shape lacks", member)
+		}
+	}
 }
 
 func TestLegacyElasticsearchDomains(t *testing.T) {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"slices"
 	"strconv"
 
 	"github.com/osemu/osemu"
@@ -225,15 +224,12 @@ func (s *Server) describePackages(ctx context.Context, c *call) (any, error) {
 			return nil, osemu.ValidationError("Value null at 'filters." + strconv.Itoa(i+1) +
 				".member.value' failed to satisfy constraint: Member must not be null")
 		}
-		// Two filters on one name must both match: keep the values they
-		// have in common.
-		if have, ok := filters[f.Name]; ok {
-			filters[f.Name] = slices.DeleteFunc(slices.Clone(have), func(v string) bool {
-				return !slices.Contains(f.Value, v)
-			})
-			continue
-		}
-		filters[f.Name] = f.Value
+		filters.Restrict(f.Name, f.Value...)
+	}
+
+	if c.legacy {
+		// The 2015-01-01 API knows dictionaries only.
+		filters.Restrict("PackageType", string(osemu.PackageTypeTxtDictionary))
 	}
 
 	found, next, err := s.svc.DescribePackages(ctx, c.scope, filters, page)

@@ -7,6 +7,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -63,6 +64,10 @@ type apiVersion struct {
 	prefix   string
 	model    *awsmodel.Service
 	handlers map[string]handler
+
+	// legacy marks the 2015-01-01 API, whose output shapes lack members
+	// the shared handlers render: outputs are cut to the model's shapes.
+	legacy bool
 }
 
 // handler carries out one operation and returns its output, which is
@@ -71,9 +76,10 @@ type handler func(ctx context.Context, c *call) (any, error)
 
 // call is one API request on its way through a handler.
 type call struct {
-	op    *awsmodel.Operation
-	scope osemu.Scope
-	input map[string]any
+	op     *awsmodel.Operation
+	scope  osemu.Scope
+	input  map[string]any
+	legacy bool
 }
 
 // decode fills v, a struct with the JSON names of the operation's input
@@ -88,6 +94,21 @@ func (c *call) decode(v any) error {
 			c.op.Name, err)
 	}
 	return nil
+}
+
+// fitToShape drops from an output every member the output shape lacks.
+func fitToShape(out any, shape *awsmodel.Shape) (any, error) {
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode output: %w", err)
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("decode output: %w", err)
+	}
+	return pruneToShape(v, shape), nil
 }
 
 // New returns a Server.
@@ -110,7 +131,7 @@ func New(cfg Config) *Server {
 	}
 	s.apis = []*apiVersion{
 		{prefix: "/2021-01-01/", model: awsmodel.OpenSearch(), handlers: s.openSearchHandlers()},
-		{prefix: "/2015-01-01/", model: awsmodel.Elasticsearch(), handlers: s.elasticsearchHandlers()},
+		{prefix: "/2015-01-01/", model: awsmodel.Elasticsearch(), handlers: s.elasticsearchHandlers(), legacy: true},
 	}
 	return s
 }
@@ -220,9 +241,14 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, api *apiVersio
 			"osemu does not implement the %s operation (%s %s) yet.", op.Name, op.Method, op.URI)
 	}
 
-	out, err := h(r.Context(), &call{op: op, scope: scope, input: input})
+	out, err := h(r.Context(), &call{op: op, scope: scope, input: input, legacy: api.legacy})
 	if err != nil {
 		return op.Name, 0, err
+	}
+	if api.legacy && out != nil {
+		if out, err = fitToShape(out, op.Output); err != nil {
+			return op.Name, 0, err
+		}
 	}
 
 	status := op.ResponseCode

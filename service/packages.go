@@ -328,6 +328,19 @@ func (s *Service) DescribePackages(ctx context.Context, scope osemu.Scope, filte
 	return found, next, err
 }
 
+// Restrict adds a filter on name. A package must match every filter, so
+// when name already has one, only the values both have in common remain.
+func (f PackageFilters) Restrict(name string, values ...string) {
+	have, ok := f[name]
+	if !ok {
+		f[name] = values
+		return
+	}
+	f[name] = slices.DeleteFunc(slices.Clone(have), func(v string) bool {
+		return !slices.Contains(values, v)
+	})
+}
+
 // key returns a canonical form of the filters, so that a token is only
 // accepted with the filters it was issued for.
 func (f PackageFilters) key() string {
