@@ -26,6 +26,10 @@ const (
 	CodeServiceUnavailable    = "ServiceUnavailableException"
 	CodeServiceQuotaExceeded  = "ServiceQuotaExceededException"
 	CodeSlotNotAvailable      = "SlotNotAvailableException"
+
+	// Codes of the SigV4 front door, common to every AWS service.
+	CodeIncompleteSignature = "IncompleteSignatureException"
+	CodeInvalidSignature    = "InvalidSignatureException"
 )
 
 // statusByCode maps each error code to its HTTP status, as the service model
@@ -48,6 +52,8 @@ var statusByCode = map[string]int{
 	CodeUnknownOperation:      http.StatusNotFound,
 	CodeServiceQuotaExceeded:  http.StatusPaymentRequired,
 	CodeSlotNotAvailable:      http.StatusConflict,
+	CodeIncompleteSignature:   http.StatusForbidden,
+	CodeInvalidSignature:      http.StatusForbidden,
 }
 
 // Error is an error that the API returns to the client as is: an AWS error

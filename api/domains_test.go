@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -303,5 +304,52 @@ func TestLegacyElasticsearchDomains(t *testing.T) {
 	if status != 409 || hdr.Get("x-amzn-ErrorType") != "DisabledOperationException" ||
 		!strings.Contains(text, "DescribeElasticsearchDomainConfig") {
 		t.Errorf("unimplemented legacy operation: %d %s", status, text)
+	}
+}
+
+func TestCredentialScope(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, auth string
+		wantStatus int
+		wantCode   string
+	}{
+		{"unsigned", "", 200, ""},
+		{"signed", "AWS4-HMAC-SHA256 Credential=AKID/20261204/eu-west-1/es/aws4_request, SignedHeaders=host, Signature=0", 200, ""},
+		{"garbage", "garbage", 403, "IncompleteSignatureException"},
+		{"no credential", "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=0", 403, "IncompleteSignatureException"},
+		{"other service", "AWS4-HMAC-SHA256 Credential=AKID/20261204/us-east-1/sqs/aws4_request, Signature=0", 403, "InvalidSignatureException"},
+		{"bad region", "AWS4-HMAC-SHA256 Credential=AKID/20261204/evil:region/es/aws4_request, Signature=0", 403, "InvalidSignatureException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", e.URL+"/2021-01-01/domain", nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.wantStatus || res.Header.Get("x-amzn-ErrorType") != tt.wantCode {
+				t.Errorf("got %d %q, want %d %q", res.StatusCode, res.Header.Get("x-amzn-ErrorType"), tt.wantStatus, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestAccessPoliciesMustBeJSON(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.os.CreateDomain(ctx, &opensearch.CreateDomainInput{DomainName: ptr("search"), AccessPolicies: ptr("not json")})
+	wantAPIError(t, err, 400, "ValidationException", "not a valid JSON policy document")
+
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"es:*","Resource":"*"}]}`
+	out, err := e.os.CreateDomain(ctx, &opensearch.CreateDomainInput{DomainName: ptr("search"), AccessPolicies: &policy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deref(out.DomainStatus.AccessPolicies) != policy {
+		t.Errorf("got AccessPolicies %q, want the policy given", deref(out.DomainStatus.AccessPolicies))
 	}
 }

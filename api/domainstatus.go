@@ -152,12 +152,28 @@ func dropMasterPassword(cfg map[string]any) {
 // the way the 2015-01-01 API does in messages.
 func checkDomainConfig(cfg map[string]any, legacy bool) error {
 	checks := []func(map[string]any, bool) error{
-		checkCluster, checkStorage, checkVPC, checkAutoTune, checkSecurity,
+		checkCluster, checkStorage, checkVPC, checkAutoTune, checkSecurity, checkAccessPolicies,
 	}
 	for _, check := range checks {
 		if err := check(cfg, legacy); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkAccessPolicies refuses an access policy that is not a JSON object.
+//
+// AWS: (unverified) wording; AWS also checks the policy's grammar, which
+// osemu does not.
+func checkAccessPolicies(cfg map[string]any, _ bool) error {
+	policy, _ := cfg["AccessPolicies"].(string)
+	if strings.TrimSpace(policy) == "" {
+		return nil
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+		return invalid("The access policy is not a valid JSON policy document: %v", err)
 	}
 	return nil
 }

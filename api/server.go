@@ -166,7 +166,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	scope := osemu.Scope{Account: accountOf(cred.AccessKey, s.defaultAccount), Region: region}
 
-	opName, status, err := s.dispatch(w, r, api, scope)
+	opName, status, err := "", 0, checkCredential(r, cred)
+	if err == nil {
+		opName, status, err = s.dispatch(w, r, api, scope)
+	}
 	if err != nil {
 		status = s.fail(w, log, opName, err, requestID)
 	}

@@ -2,7 +2,10 @@ package api
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
+
+	"github.com/osemu/osemu"
 )
 
 // credential is what osemu reads from a request's SigV4 signature: who
@@ -37,6 +40,34 @@ func credentialOf(r *http.Request) credential {
 		return parseScope(v)
 	}
 	return credential{}
+}
+
+// validRegion matches what osemu accepts as a region: a name that fits in
+// an ARN. Real region names (us-east-1, us-gov-west-1) all do.
+var validRegion = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+// checkCredential refuses what AWS's front door refuses before any
+// operation runs: an Authorization header that is not a SigV4 signature,
+// a credential scoped to another service, or to no valid region. Unsigned
+// requests pass: they act as the default account in the default region.
+//
+// AWS: unsigned requests are refused with MissingAuthenticationToken; osemu
+// accepts them so that curl works without signing.
+func checkCredential(r *http.Request, cred credential) error {
+	auth := r.Header.Get("Authorization")
+	if auth != "" && cred == (credential{}) {
+		return osemu.Errorf(osemu.CodeIncompleteSignature,
+			"Authorization header requires 'Credential' parameter. Authorization=%.40s", auth)
+	}
+	if cred.Service != "" && cred.Service != "es" {
+		return osemu.Errorf(osemu.CodeInvalidSignature,
+			"Credential should be scoped to correct service: 'es'.")
+	}
+	if cred.Region != "" && !validRegion.MatchString(cred.Region) {
+		return osemu.Errorf(osemu.CodeInvalidSignature,
+			"Credential should be scoped to a valid region, not '%.40s'.", cred.Region)
+	}
+	return nil
 }
 
 // parseScope splits "AKID/20261204/us-east-1/es/aws4_request".

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/osemu/osemu"
@@ -164,7 +165,7 @@ func (v *validation) value(sh *Shape, val any, path string) {
 			v.failType(val, sh, path, "a string")
 			return
 		}
-		v.length(s, sh, utf8.RuneCountInString(s), path)
+		v.length(s, sh, javaLength(s), path)
 		if sh.match != nil && !sh.match(s) {
 			v.failValue(s, sh, path, "Member must satisfy regular expression pattern: "+sh.Pattern)
 		}
@@ -400,4 +401,15 @@ func clip(s string) string {
 		n++
 	}
 	return s
+}
+
+// javaLength returns the length of s as Java counts it, in UTF-16 code
+// units, which is what AWS's length constraints measure: a character
+// outside the Basic Multilingual Plane, such as an emoji, counts twice.
+func javaLength(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

@@ -56,6 +56,16 @@ func TestValidate(t *testing.T) {
 				"Member must have length less than or equal to 28"},
 		{"name of 256 characters", OpenSearch(), "CreatePackage", createPackage(strings.Repeat("a", 256)), ""},
 
+		// Lengths count UTF-16 code units, as Java does: an emoji is two.
+		{"description of 512 emoji", OpenSearch(), "CreatePackage",
+			withMember(createPackage("ok-name"), "PackageDescription", strings.Repeat("😀", 512)), ""},
+		{"description of 513 emoji", OpenSearch(), "CreatePackage",
+			withMember(createPackage("ok-name"), "PackageDescription", strings.Repeat("😀", 513)),
+			"1 validation error detected: Value '" + strings.Repeat("😀", 256) + "...' at 'packageDescription' " +
+				"failed to satisfy constraint: Member must have length less than or equal to 1024"},
+		{"description of 1024 accents", OpenSearch(), "CreatePackage",
+			withMember(createPackage("ok-name"), "PackageDescription", strings.Repeat("é", 1024)), ""},
+
 		// Package IDs: ^([FG][0-9]+)$|^(pkg-[a-f0-9]+)$, case-sensitive.
 		{"lowercase f", OpenSearch(), "DeletePackage", map[string]any{"PackageID": "f123"},
 			"1 validation error detected: Value 'f123' at 'packageID' failed to satisfy constraint: " + idPattern},
@@ -292,4 +302,10 @@ func BenchmarkValidate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// withMember returns input with one more member.
+func withMember(input map[string]any, name string, value any) map[string]any {
+	input[name] = value
+	return input
 }

@@ -44,6 +44,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad account", args: []string{"--account-id", "12345"}, wantErr: "12 digits"},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "text or json"},
 		{name: "bad env value", env: map[string]string{"OSEMU_DELAY": "soon"}, wantErr: "OSEMU_DELAY"},
+		{name: "bad s3 endpoint", args: []string{"--s3-endpoint", "notaurl"}, wantErr: "http or https URL"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected argument"},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,6 +138,12 @@ func (c *Config) validate() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("-data-dir must not be empty")
+	}
+	if c.S3Endpoint != "" {
+		u, err := url.Parse(c.S3Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("-s3-endpoint must be an http or https URL, got %q", c.S3Endpoint)
+		}
 	}
 	return nil
 }
