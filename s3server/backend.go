@@ -148,17 +148,19 @@ func commonPrefix(key, prefix, delim string) string {
 // skips as it reads them.
 func skipPrefix(prefix string) string { return prefix + "\U0010FFFF" }
 
-// CreateBucket creates a bucket.
+// CreateBucket creates a bucket. Creating one that exists succeeds, as S3
+// in us-east-1 answers a bucket's owner, so that set-up scripts can run
+// twice.
 //
-// AWS: creating a bucket that exists is BucketAlreadyExists, also for its
-// creator, to whom S3 answers BucketAlreadyOwnedByYou (or 200 in
-// us-east-1); here buckets have no owner.
+// AWS: buckets have no owner here, so every caller counts as the owner;
+// outside us-east-1 S3 answers BucketAlreadyOwnedByYou, and
+// BucketAlreadyExists to other accounts.
 func (b *backend) CreateBucket(name string) error {
 	err := b.store.Update(context.Background(), func(tx osemu.Tx) error {
 		return tx.InsertBucket(&osemu.Bucket{Name: name, CreatedAt: b.clock.Now()})
 	})
 	if errors.Is(err, osemu.ErrExists) {
-		return gofakes3.ResourceError(gofakes3.ErrBucketAlreadyExists, name)
+		return nil
 	}
 	return b.s3Error(err)
 }
