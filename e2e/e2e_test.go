@@ -230,3 +230,39 @@ func TestVersion(t *testing.T) {
 		t.Errorf("got %q, want osemu <version>", out)
 	}
 }
+
+// TestReadmeQuickStart runs the README's quick start as written, against a
+// server on a free port instead of the default one, so that the README
+// stays true.
+func TestReadmeQuickStart(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "## Quick start")
+	if !ok {
+		t.Fatal("README has no Quick start section")
+	}
+	_, rest, ok = strings.Cut(rest, "```sh\n")
+	script, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README's Quick start has no sh block")
+	}
+
+	s := startServer(t, t.TempDir(), time.Second)
+	script = strings.ReplaceAll(script, "http://127.0.0.1:4580", s.URL)
+	path := filepath.Join(t.TempDir(), "quickstart.sh")
+	if err := os.WriteFile(path, []byte("set -euo pipefail\ncd \"$(dirname \"$0\")\"\n"+script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", path)
+	cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("quick start failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `"DomainPackageStatus": "ACTIVE"`) ||
+		!strings.Contains(string(out), `"PackageStatus": "AVAILABLE"`) {
+		t.Errorf("quick start did not end with an AVAILABLE package ACTIVE on the domain:\n%s", out)
+	}
+}
