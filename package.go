@@ -34,6 +34,14 @@ const (
 	PackageDeleteFailed     PackageStatus = "DELETE_FAILED"
 )
 
+// AWSOwner is the owner account of the AWS-owned optional plugins (G
+// packages), which every account in every region sees.
+const AWSOwner = "AWS"
+
+// GlobalUser in a package's AllowList shares it with every account of its
+// region.
+const GlobalUser = "GLOBAL"
+
 // InProgress reports whether a lifecycle step is pending for the status.
 func (s PackageStatus) InProgress() bool {
 	return s == PackageCopying || s == PackageValidating || s == PackageDeleting
@@ -91,7 +99,8 @@ type Package struct {
 	// Seq orders packages by creation for pagination; the store assigns it.
 	Seq int64
 
-	// Scope is the owner's account and region.
+	// Scope is the owner's account and region. AWS-owned packages have
+	// the account AWSOwner and no region.
 	Scope Scope
 
 	Name          string
@@ -109,7 +118,10 @@ type Package struct {
 	PluginProperties  *PluginProperties
 	VendingOptions    *PackageVendingOptions
 	EncryptionOptions *PackageEncryptionOptions
-	AllowList         []string
+
+	// AllowList holds the 12-digit accounts, or GlobalUser, that the owner
+	// shares the package with (UpdatePackageScope).
+	AllowList []string
 
 	// Pending is the import in flight (create or update) while the package
 	// is COPYING or VALIDATING, and nil otherwise.

@@ -95,8 +95,9 @@ type PackageTx interface {
 	// Seq, with Seq greater than q.AfterSeq.
 	FindPackages(q PackageQuery) ([]*Package, error)
 
-	// CountPackages returns how many packages the scope owns.
-	CountPackages(scope Scope) (int, error)
+	// CountPackages returns how many packages the scope owns, only of the
+	// given types if any are given.
+	CountPackages(scope Scope, types ...PackageType) (int, error)
 
 	// InsertPackageVersion adds a version. It returns ErrExists if the
 	// package already has that version number.
@@ -117,6 +118,12 @@ type PackageQuery struct {
 	// Scope limits the result to packages owned by the scope; an empty
 	// Account or Region does not limit on it.
 	Scope Scope
+
+	// Viewer, if set, limits the result to the packages the viewer may
+	// see: those it owns, those of its region whose AllowList names its
+	// account or GLOBAL, and AWS-owned packages (of every region). Scope
+	// is ignored when Viewer is set.
+	Viewer *Scope
 
 	IDs            []string
 	Names          []string

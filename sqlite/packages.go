@@ -182,11 +182,17 @@ func strs[T ~string](vs []T) []string {
 	return out
 }
 
-// CountPackages returns how many packages the scope owns.
-func (x *tx) CountPackages(scope osemu.Scope) (int, error) {
+// CountPackages returns how many packages the scope owns, of the given
+// types if any.
+func (x *tx) CountPackages(scope osemu.Scope, types ...osemu.PackageType) (int, error) {
 	var n int
-	const q = `SELECT count(*) FROM packages WHERE account = ? AND region = ?`
-	if err := x.queryRow(q, scope.Account, scope.Region).Scan(&n); err != nil {
+	q := `SELECT count(*) FROM packages WHERE account = ? AND region = ?`
+	args := []any{scope.Account, scope.Region}
+	if len(types) > 0 {
+		q += ` AND type IN ` + jsonList
+		args = append(args, jsonArray(strs(types)))
+	}
+	if err := x.queryRow(q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count packages: %w", dbErr(err))
 	}
 	return n, nil
