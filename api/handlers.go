@@ -16,6 +16,7 @@ func (s *Server) openSearchHandlers() map[string]handler {
 		"DissociatePackages":       s.dissociatePackages,
 		"ListDomainsForPackage":    s.listDomainsForPackage,
 		"ListPackagesForDomain":    s.listPackagesForDomain,
+		"UpdatePackageScope":       s.updatePackageScope,
 
 		"CreateDomain":    domainAPI{}.create(s),
 		"DescribeDomain":  domainAPI{}.describe(s),

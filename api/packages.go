@@ -381,3 +381,29 @@ func (s *Server) listPackagesForDomain(ctx context.Context, c *call) (any, error
 	}
 	return pageOutput(map[string]any{"DomainPackageDetailsList": domainPackageList(as)}, next), nil
 }
+
+func (s *Server) updatePackageScope(ctx context.Context, c *call) (any, error) {
+	var in struct {
+		PackageID       string
+		Operation       string
+		PackageUserList []string
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if _, err := s.svc.UpdatePackageScope(ctx, c.scope, in.PackageID, in.Operation, in.PackageUserList); err != nil {
+		return nil, err
+	}
+	// AWS: the response echoes the users of the request (AWS documents them
+	// as "the user IDs that were updated"); DescribePackages shows the
+	// resulting AllowListedUserList.
+	users := in.PackageUserList
+	if users == nil {
+		users = []string{}
+	}
+	return map[string]any{
+		"PackageID":       in.PackageID,
+		"Operation":       in.Operation,
+		"PackageUserList": users,
+	}, nil
+}

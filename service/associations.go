@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/osemu/osemu"
 )
@@ -32,9 +33,16 @@ func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, doma
 	for i, it := range items {
 		ids[i] = it.PackageID
 	}
-	out, err := s.batch(ctx, scope, domainName, ids, func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error) {
-		return s.associate(tx, sched, scope, domainName, items[i])
-	})
+	out, err := s.batch(ctx, scope, domainName, ids,
+		func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error) {
+			return s.associate(tx, sched, scope, domainName, items[i])
+		},
+		func(tx osemu.Tx, _ *scheduler, out []*osemu.Association) error {
+			if err := s.checkDomainQuota(tx, scope, domainName); err != nil {
+				return err
+			}
+			return checkPrerequisites(tx, scope, domainName, out)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +53,12 @@ func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, doma
 	return out, nil
 }
 
-// batch runs one change per package of a list on a live domain in a single
-// transaction, so that either every change happens or none does.
+// batch runs one change per package of a list on a live domain, then a
+// check of the whole, in a single transaction, so that either every change
+// happens or none does.
 func (s *Service) batch(ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string,
-	change func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error)) ([]*osemu.Association, error) {
+	change func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error),
+	whole func(tx osemu.Tx, sched *scheduler, out []*osemu.Association) error) ([]*osemu.Association, error) {
 	if len(packageIDs) == 0 {
 		return nil, osemu.ValidationError("Value '[]' at 'packageList' failed to satisfy " +
 			"constraint: Member must have length greater than or equal to 1")
@@ -71,9 +81,63 @@ func (s *Service) batch(ctx context.Context, scope osemu.Scope, domainName strin
 			}
 			out = append(out, a)
 		}
-		return nil
+		return whole(tx, sched, out)
 	})
 	return out, err
+}
+
+// checkDomainQuota refuses more associations on a domain than the quota.
+func (s *Service) checkDomainQuota(tx osemu.Tx, scope osemu.Scope, domainName string) error {
+	n, err := tx.CountDomainAssociations(scope, domainName)
+	if err != nil {
+		return err
+	}
+	if n > s.quotas.DomainPackages {
+		return osemu.Errorf(osemu.CodeLimitExceeded,
+			"A domain can have at most %d packages associated; %s would have %d.",
+			s.quotas.DomainPackages, domainName, n)
+	}
+	return nil
+}
+
+// checkPrerequisites enforces that the prerequisites of new associations
+// exist, and that a licence or configuration package names the plugin it
+// belongs to, associated with the domain (or being associated with it in
+// the same request).
+//
+// AWS: (unverified) the code and wording of these refusals.
+func checkPrerequisites(tx osemu.Tx, scope osemu.Scope, domainName string, out []*osemu.Association) error {
+	for _, a := range out {
+		plugins := 0
+		for _, id := range a.Prerequisites {
+			p, err := visiblePackage(tx, scope, id)
+			if err != nil {
+				return err
+			}
+			if p.Type != osemu.PackageTypeZipPlugin {
+				continue
+			}
+			pa, err := tx.GetAssociation(scope, domainName, id)
+			if errors.Is(err, osemu.ErrNotFound) ||
+				(err == nil && pa.Status != osemu.AssocActive && pa.Status != osemu.AssocAssociating) {
+				return osemu.Errorf(osemu.CodeValidation,
+					"Prerequisite package %s is not associated with domain %s. Associate it first, or in the same request.",
+					id, domainName)
+			}
+			if err != nil {
+				return err
+			}
+			plugins++
+		}
+
+		needsPlugin := a.PackageType == osemu.PackageTypeLicense || a.PackageType == osemu.PackageTypeConfig
+		if needsPlugin && plugins != 1 {
+			return osemu.Errorf(osemu.CodeValidation,
+				"Package %s is a %s: its PrerequisitePackageIDList must name the one ZIP-PLUGIN package it belongs to.",
+				a.PackageID, a.PackageType)
+		}
+	}
+	return nil
 }
 
 // associate starts one association inside a transaction.
@@ -144,9 +208,13 @@ func (s *Service) DissociatePackage(ctx context.Context, scope osemu.Scope, doma
 // DissociatePackages removes several packages from a domain at once: all of
 // them, or, if any one cannot be, none.
 func (s *Service) DissociatePackages(ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string) ([]*osemu.Association, error) {
-	out, err := s.batch(ctx, scope, domainName, packageIDs, func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error) {
-		return s.dissociate(tx, sched, scope, domainName, packageIDs[i])
-	})
+	out, err := s.batch(ctx, scope, domainName, packageIDs,
+		func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error) {
+			return s.dissociate(tx, sched, scope, domainName, packageIDs[i])
+		},
+		func(tx osemu.Tx, sched *scheduler, out []*osemu.Association) error {
+			return s.dissociateDependents(tx, sched, scope, domainName, out)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -186,6 +254,40 @@ func (s *Service) dissociate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, d
 		return nil, err
 	}
 	return a, nil
+}
+
+// dissociateDependents takes the licence and configuration packages of the
+// plugins being dissociated along with them.
+func (s *Service) dissociateDependents(tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName string, out []*osemu.Association) error {
+	var plugins []string
+	for _, a := range out {
+		if a.PackageType == osemu.PackageTypeZipPlugin {
+			plugins = append(plugins, a.PackageID)
+		}
+	}
+	if len(plugins) == 0 {
+		return nil
+	}
+
+	// A domain holds at most the quota of associations: one page is all.
+	all, err := tx.ListAssociationsByDomain(scope, domainName, "", 0)
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		if a.Status == osemu.AssocDissociating {
+			continue
+		}
+		for _, pre := range a.Prerequisites {
+			if slices.Contains(plugins, pre) {
+				if _, err := s.dissociate(tx, sched, scope, domainName, a.PackageID); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // ListDomainsForPackage returns a page of the scope's domains that the

@@ -30,6 +30,9 @@ func (s *Service) CreatePackage(ctx context.Context, scope osemu.Scope, in Creat
 	if err := checkEngineVersion(in.Type, in.EngineVersion); err != nil {
 		return nil, err
 	}
+	if err := checkConfiguration(in.Type, in.Configuration); err != nil {
+		return nil, err
+	}
 
 	now := s.now()
 	p := &osemu.Package{
@@ -55,6 +58,9 @@ func (s *Service) CreatePackage(ctx context.Context, scope osemu.Scope, in Creat
 		p.ID = s.ids.PackageID(in.Type)
 		err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
 			if err := checkNameFree(tx, scope, in.Name, in.Type, in.EngineVersion); err != nil {
+				return err
+			}
+			if err := s.checkPackageQuota(tx, scope, in.Type); err != nil {
 				return err
 			}
 			if err := tx.InsertPackage(p); err != nil {
@@ -91,6 +97,33 @@ func checkNameFree(tx osemu.Tx, scope osemu.Scope, name string, typ osemu.Packag
 	return nil
 }
 
+// checkPackageQuota refuses a package past the account's quota for its
+// kind: plugins count against one quota, every other type against another.
+func (s *Service) checkPackageQuota(tx osemu.Tx, scope osemu.Scope, typ osemu.PackageType) error {
+	var n, max int
+	var err error
+	if typ == osemu.PackageTypeZipPlugin {
+		max = s.quotas.Plugins
+		n, err = tx.CountPackages(scope, osemu.PackageTypeZipPlugin)
+	} else {
+		max = s.quotas.Packages
+		n, err = tx.CountPackages(scope, osemu.PackageTypeTxtDictionary,
+			osemu.PackageTypeLicense, osemu.PackageTypeConfig)
+	}
+	if err != nil {
+		return err
+	}
+	if n >= max {
+		kind := "custom packages"
+		if typ == osemu.PackageTypeZipPlugin {
+			kind = "custom plugins"
+		}
+		return osemu.Errorf(osemu.CodeLimitExceeded,
+			"You have reached the limit of %d %s for this account in %s.", max, kind, scope.Region)
+	}
+	return nil
+}
+
 // checkSource refuses an incomplete S3 location; the model leaves both of
 // its members optional, AWS does not.
 func checkSource(src osemu.S3Location) error {
@@ -111,8 +144,8 @@ func checkSource(src osemu.S3Location) error {
 	return osemu.ValidationError(msgs...)
 }
 
-// checkEngineVersion enforces that plugins name an engine version and that
-// no other type does.
+// checkEngineVersion enforces that plugins name an engine version that
+// domains can run, and that no other type names one.
 func checkEngineVersion(typ osemu.PackageType, engineVersion string) error {
 	if typ == osemu.PackageTypeZipPlugin && engineVersion == "" {
 		return osemu.Errorf(osemu.CodeValidation,
@@ -121,6 +154,35 @@ func checkEngineVersion(typ osemu.PackageType, engineVersion string) error {
 	if typ != osemu.PackageTypeZipPlugin && engineVersion != "" {
 		return osemu.Errorf(osemu.CodeValidation,
 			"Operation not allowed. EngineVersion is only allowed for packages of type ZIP-PLUGIN.")
+	}
+	if engineVersion != "" && !osemu.ValidEngineVersion(engineVersion) {
+		// AWS: (unverified) wording.
+		return osemu.Errorf(osemu.CodeValidation,
+			"Invalid EngineVersion: %s is not a version OpenSearch Service runs.", engineVersion)
+	}
+	return nil
+}
+
+// checkConfiguration enforces that only plugins declare a configuration,
+// and that a licence file path goes with a licence requirement.
+//
+// AWS: (unverified) wording of the three messages.
+func checkConfiguration(typ osemu.PackageType, c *osemu.PackageConfiguration) error {
+	if c == nil {
+		return nil
+	}
+	if typ != osemu.PackageTypeZipPlugin {
+		return osemu.Errorf(osemu.CodeValidation,
+			"Operation not allowed. PackageConfiguration is only allowed for packages of type ZIP-PLUGIN.")
+	}
+	needsLicense := c.LicenseRequirement != "NONE"
+	switch {
+	case needsLicense && c.LicenseFilepath == "":
+		return osemu.Errorf(osemu.CodeValidation,
+			"LicenseFilepath is required when LicenseRequirement is %s.", c.LicenseRequirement)
+	case !needsLicense && c.LicenseFilepath != "":
+		return osemu.Errorf(osemu.CodeValidation,
+			"LicenseFilepath is not allowed when LicenseRequirement is NONE.")
 	}
 	return nil
 }
@@ -146,8 +208,11 @@ func (s *Service) UpdatePackage(ctx context.Context, scope osemu.Scope, in Updat
 	var p *osemu.Package
 	err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
 		var err error
-		p, err = ownedPackage(tx, scope, in.ID)
+		p, err = ownedPackage(tx, scope, in.ID, "updated")
 		if err != nil {
+			return err
+		}
+		if err := checkConfiguration(p.Type, in.Configuration); err != nil {
 			return err
 		}
 		if p.Status.InProgress() {
@@ -191,7 +256,7 @@ func (s *Service) DeletePackage(ctx context.Context, scope osemu.Scope, id strin
 	var p *osemu.Package
 	err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
 		var err error
-		p, err = ownedPackage(tx, scope, id)
+		p, err = ownedPackage(tx, scope, id, "deleted")
 		if err != nil {
 			return err
 		}
@@ -243,22 +308,37 @@ func visiblePackage(tx osemu.Tx, scope osemu.Scope, id string) (*osemu.Package, 
 	return p, nil
 }
 
-// ownedPackage returns a package the scope owns and so may change.
-func ownedPackage(tx osemu.Tx, scope osemu.Scope, id string) (*osemu.Package, error) {
+// ownedPackage returns a package the scope owns and so may change in the
+// way verb ("updated", "deleted") says.
+func ownedPackage(tx osemu.Tx, scope osemu.Scope, id, verb string) (*osemu.Package, error) {
 	p, err := visiblePackage(tx, scope, id)
 	if err != nil {
 		return nil, err
 	}
+	if p.Scope.Account == osemu.AWSOwner {
+		return nil, osemu.Errorf(osemu.CodeValidation,
+			"Operation not allowed. This package cannot be %s.", verb)
+	}
 	if p.Scope != scope {
+		// AWS: (unverified) the code AWS answers another account that
+		// the package is shared with.
 		return nil, osemu.Errorf(osemu.CodeAccessDenied,
-			"Package %s is owned by another account; only its owner can change it.", id)
+			"Package %s is owned by account %s; only its owner can change it.", id, p.Scope.Account)
 	}
 	return p, nil
 }
 
-// canSee reports whether the scope may see the package.
+// canSee reports whether the scope may see the package: it owns it, the
+// owner shares it with the scope's account (or every account) in the
+// package's region, or AWS owns it.
 func canSee(p *osemu.Package, scope osemu.Scope) bool {
-	return p.Scope == scope
+	switch {
+	case p.Scope == scope, p.Scope.Account == osemu.AWSOwner:
+		return true
+	case p.Scope.Region != scope.Region:
+		return false
+	}
+	return slices.Contains(p.AllowList, scope.Account) || slices.Contains(p.AllowList, osemu.GlobalUser)
 }
 
 func errPackageNotFound(id string) error {
@@ -269,8 +349,9 @@ func errPackageNotFound(id string) error {
 // PackageName, PackageStatus, PackageType, EngineVersion, PackageOwner.
 type PackageFilters map[string][]string
 
-// DescribePackages returns a page of the scope's packages that match every
-// filter, in creation order.
+// DescribePackages returns a page of the packages the scope may see (its
+// own, those shared with it, AWS's) that match every filter, in creation
+// order.
 func (s *Service) DescribePackages(ctx context.Context, scope osemu.Scope, filters PackageFilters, page Page) ([]*osemu.Package, string, error) {
 	limit, err := page.limit()
 	if err != nil {
@@ -278,7 +359,7 @@ func (s *Service) DescribePackages(ctx context.Context, scope osemu.Scope, filte
 	}
 
 	q := osemu.PackageQuery{
-		Scope:          scope,
+		Viewer:         &scope,
 		IDs:            filters["PackageID"],
 		Names:          filters["PackageName"],
 		EngineVersions: filters["EngineVersion"],

@@ -41,7 +41,29 @@ type Config struct {
 
 	// Logger receives the service's logs; slog.Default() by default.
 	Logger *slog.Logger
+
+	// Quotas caps what an account may create; zero values mean AWS's
+	// quotas (DefaultQuotas).
+	Quotas Quotas
 }
+
+// Quotas are the limits AWS answers LimitExceededException past.
+type Quotas struct {
+	// Packages is how many packages other than plugins an account may own
+	// in a region.
+	Packages int
+
+	// Plugins is how many ZIP-PLUGIN packages an account may own in a
+	// region.
+	Plugins int
+
+	// DomainPackages is how many packages may be associated with one
+	// domain.
+	DomainPackages int
+}
+
+// DefaultQuotas are AWS's quotas.
+var DefaultQuotas = Quotas{Packages: 25, Plugins: 25, DomainPackages: 20}
 
 // Service implements the API's operations.
 type Service struct {
@@ -52,6 +74,7 @@ type Service struct {
 	notify func()
 	log    *slog.Logger
 	tokens *tokens
+	quotas Quotas
 }
 
 // New returns a Service.
@@ -64,6 +87,16 @@ func New(cfg Config) *Service {
 		notify: cfg.Notify,
 		log:    cfg.Logger,
 		tokens: &tokens{store: cfg.Store},
+		quotas: cfg.Quotas,
+	}
+	if s.quotas.Packages <= 0 {
+		s.quotas.Packages = DefaultQuotas.Packages
+	}
+	if s.quotas.Plugins <= 0 {
+		s.quotas.Plugins = DefaultQuotas.Plugins
+	}
+	if s.quotas.DomainPackages <= 0 {
+		s.quotas.DomainPackages = DefaultQuotas.DomainPackages
 	}
 	if s.clock == nil {
 		s.clock = osemu.SystemClock{}

@@ -38,6 +38,10 @@ type Config struct {
 	Region     string
 	LogFormat  string
 	LogLevel   string
+
+	AWSPackages bool
+	DeployDir   string
+	Quotas      service.Quotas
 }
 
 // Main is the running program: it opens the store, starts the worker and
@@ -65,6 +69,7 @@ func NewMain(stderr io.Writer) *Main {
 			Region:    osemu.DefaultRegion,
 			LogFormat: "text",
 			LogLevel:  "info",
+			Quotas:    service.DefaultQuotas,
 		},
 		stderr: stderr,
 	}
@@ -98,6 +103,15 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Region, "region", c.Region, "region of unsigned requests")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+	fs.BoolVar(&c.AWSPackages, "aws-packages", c.AWSPackages,
+		"offer AWS's optional plugins (G packages) to every account")
+	fs.StringVar(&c.DeployDir, "deploy-dir", c.DeployDir,
+		"`directory` where the package versions domains run are written, for a local OpenSearch node")
+	fs.IntVar(&c.Quotas.Packages, "max-packages", c.Quotas.Packages,
+		"packages other than plugins an account may own per region")
+	fs.IntVar(&c.Quotas.Plugins, "max-plugins", c.Quotas.Plugins, "ZIP-PLUGIN packages an account may own per region")
+	fs.IntVar(&c.Quotas.DomainPackages, "max-domain-packages", c.Quotas.DomainPackages,
+		"packages that may be associated with one domain")
 
 	// Environment variables first, so that flags override them.
 	var envErr error
@@ -138,6 +152,9 @@ func (c *Config) validate() error {
 	}
 	if c.DataDir == "" {
 		return errors.New("-data-dir must not be empty")
+	}
+	if c.Quotas.Packages < 1 || c.Quotas.Plugins < 1 || c.Quotas.DomainPackages < 1 {
+		return fmt.Errorf("-max-packages, -max-plugins and -max-domain-packages must be at least 1")
 	}
 	if c.S3Endpoint != "" {
 		u, err := url.Parse(c.S3Endpoint)
@@ -207,7 +224,13 @@ func (m *Main) Open(ctx context.Context) error {
 		Delay:  c.Delay,
 		Notify: w.Notify,
 		Logger: m.log.With("component", "service"),
+		Quotas: c.Quotas,
 	})
+	if c.AWSPackages {
+		if _, err := svc.SeedAWSPackages(ctx); err != nil {
+			return fmt.Errorf("seed aws packages: %w", err)
+		}
+	}
 	m.server = &http.Server{
 		Handler: api.New(api.Config{
 			Service:        svc,
