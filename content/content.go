@@ -1,6 +1,7 @@
 // Package content validates what a package holds, the way OpenSearch
 // Service does while a package is VALIDATING: a dictionary must be text a
-// node can load.
+// node can load, a plugin a zip whose descriptor fits the package's engine
+// version, a licence a JSON or XML document, a configuration a zip of files.
 package content
 
 import (
@@ -12,6 +13,24 @@ import (
 
 	"github.com/osemu/osemu"
 )
+
+// Input is content to validate.
+type Input struct {
+	Type osemu.PackageType
+
+	// Key is the S3 key the content came from. A PACKAGE-LICENSE's format
+	// is told by its extension, .json or .xml.
+	Key string
+
+	// EngineVersion is the package's EngineVersion, such as
+	// "OpenSearch_2.19"; a ZIP-PLUGIN's descriptor must match it.
+	EngineVersion string
+
+	// Content holds Size bytes. Zip archives need random access: only
+	// their central directory and plugin descriptor are read.
+	Content io.ReaderAt
+	Size    int64
+}
 
 // Invalid is the verdict on content that fails validation. Its fields become
 // the package's ErrorDetails.
@@ -34,22 +53,69 @@ type Result struct {
 	PluginProperties *osemu.PluginProperties
 }
 
-// Check validates content of a package of type typ read from r. It returns
-// an *Invalid error for content a domain could not use, and other errors
-// when r cannot be read.
+// pluginReason starts the message of every ZIP-PLUGIN verdict.
 //
-// TODO(plugins): ZIP-PLUGIN, PACKAGE-LICENSE and PACKAGE-CONFIG content is
-// accepted as is; the next issue validates plugin archives, licences and
-// configurations.
-func Check(typ osemu.PackageType, r io.Reader) (*Result, error) {
-	switch typ {
+// AWS: the one failure AWS documents reads "PluginValidationFailureReason :
+// Dependency Scan reported 3 vulnerabilities ..." with an empty ErrorType;
+// osemu keeps the prefix but names an ErrorType for each verdict.
+const pluginReason = "PluginValidationFailureReason : "
+
+// Check validates content of type in.Type. It returns an *Invalid error for
+// content a domain could not use, and other errors when the content cannot
+// be read or the input itself is wrong (an unknown type, a malformed engine
+// version).
+//
+// What it accepts:
+//   - TXT-DICTIONARY: UTF-8 text without NUL bytes, read as a stream.
+//   - ZIP-PLUGIN: a zip whose entry paths are safe (see SafeEntryPath),
+//     whose entries add up to at most MaxPluginSize uncompressed, and which
+//     holds plugin-descriptor.properties at its root, or inside the one
+//     top-level folder that holds every entry. The descriptor must name
+//     name, version, classname and opensearch.version (or, for an
+//     Elasticsearch_ engine, elasticsearch.version) of the package's
+//     engine's major and minor version. Only the central directory and the
+//     descriptor are read.
+//   - PACKAGE-LICENSE: by in.Key's extension, a JSON object (.json) or a
+//     well-formed XML document (.xml), at most MaxLicenseSize bytes.
+//   - PACKAGE-CONFIG: a zip of at least one file, with safe entry paths, at
+//     most MaxPluginSize uncompressed.
+func Check(in Input) (*Result, error) {
+	if in.Content == nil || in.Size < 0 {
+		return nil, fmt.Errorf("content: no content to check (size %d)", in.Size)
+	}
+
+	switch in.Type {
 	case osemu.PackageTypeTxtDictionary:
-		return &Result{}, checkText(r)
-	default:
-		if _, err := io.Copy(io.Discard, r); err != nil {
+		if err := checkText(io.NewSectionReader(in.Content, 0, in.Size)); err != nil {
 			return nil, err
 		}
 		return &Result{}, nil
+
+	case osemu.PackageTypeZipPlugin:
+		props, err := checkPlugin(in)
+		var invalid *Invalid
+		if errors.As(err, &invalid) {
+			invalid.Message = pluginReason + invalid.Message
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Result{PluginProperties: props}, nil
+
+	case osemu.PackageTypeLicense:
+		if err := checkLicense(in); err != nil {
+			return nil, err
+		}
+		return &Result{}, nil
+
+	case osemu.PackageTypeConfig:
+		if err := checkConfig(in); err != nil {
+			return nil, err
+		}
+		return &Result{}, nil
+
+	default:
+		return nil, fmt.Errorf("content: unknown package type %q", in.Type)
 	}
 }
 
