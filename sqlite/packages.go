@@ -124,7 +124,7 @@ func (x *tx) DeletePackage(id string) error {
 
 // FindPackages returns a page of the packages that match q. An empty
 // Scope.Account or Scope.Region does not filter; Owners match the owning
-// account.
+// account. With a Viewer, the page holds what the viewer may see.
 func (x *tx) FindPackages(q osemu.PackageQuery) ([]*osemu.Package, error) {
 	query, args := findPackagesSQL(q)
 	rows, err := x.query(query, args...)
@@ -142,24 +142,38 @@ func (x *tx) FindPackages(q osemu.PackageQuery) ([]*osemu.Package, error) {
 // through the scope index when there is a scope, and the table itself
 // otherwise, so a page costs what it returns (plus what filters skip).
 func findPackagesSQL(q osemu.PackageQuery) (string, []any) {
+	if q.Viewer != nil {
+		return findVisibleSQL(q)
+	}
 	var b strings.Builder
 	b.WriteString(`SELECT ` + packageColumns + ` FROM packages WHERE seq > ?`)
 	args := []any{q.AfterSeq}
-
-	eq := func(col, v string) {
-		if v != "" {
-			b.WriteString(" AND " + col + " = ?")
-			args = append(args, v)
-		}
+	if q.Scope.Account != "" {
+		b.WriteString(" AND account = ?")
+		args = append(args, q.Scope.Account)
 	}
-	eq("account", q.Scope.Account)
-	eq("region", q.Scope.Region)
+	if q.Scope.Region != "" {
+		b.WriteString(" AND region = ?")
+		args = append(args, q.Scope.Region)
+	}
+	filters, fargs := packageFilters("", q)
+	b.WriteString(filters + " ORDER BY seq LIMIT ?")
+	return b.String(), append(append(args, fargs...), limit(q.Limit))
+}
 
+// packageFilters returns the conditions of q's value filters on the
+// packages table, with prefix before each column name, each condition
+// starting with " AND ".
+func packageFilters(prefix string, q osemu.PackageQuery) (string, []any) {
+	var (
+		b    strings.Builder
+		args []any
+	)
 	in := func(col string, vs []string) {
 		if len(vs) == 0 {
 			return
 		}
-		b.WriteString(" AND " + col + " IN " + jsonList)
+		b.WriteString(" AND " + prefix + col + " IN " + jsonList)
 		args = append(args, jsonArray(vs))
 	}
 	in("id", q.IDs)
@@ -168,10 +182,55 @@ func findPackagesSQL(q osemu.PackageQuery) (string, []any) {
 	in("type", strs(q.Types))
 	in("engine_version", q.EngineVersions)
 	in("account", q.Owners)
-
-	b.WriteString(" ORDER BY seq LIMIT ?")
-	return b.String(), append(args, limit(q.Limit))
+	return b.String(), args
 }
+
+// findVisibleSQL builds the query of FindPackages with a Viewer: the union
+// of the viewer's own packages and of three ranges of grants, to its
+// account in its region, to GLOBAL in its region, and to GLOBAL in every
+// region (AWS-owned packages). Each part reads at most a page, through the
+// scope index or the grants' primary key, with the filters applied inside
+// it so that no part's page is spent on rows a filter drops; the union
+// drops a package seen twice (owned and shared, or shared twice) and keeps
+// the first page of what is left. A page thus costs at most four pages of
+// index entries (plus what filters skip), however many packages are out of
+// the viewer's sight.
+func findVisibleSQL(q osemu.PackageQuery) (string, []any) {
+	v, lim := q.Viewer, limit(q.Limit)
+	var b strings.Builder
+	b.WriteString(`SELECT ` + packageColumns + ` FROM packages WHERE seq IN (`)
+
+	filters, fargs := packageFilters("", q)
+	b.WriteString(`SELECT seq FROM (SELECT seq FROM packages
+		WHERE account = ? AND region = ? AND seq > ?` + filters + ` ORDER BY seq LIMIT ?)`)
+	args := append([]any{v.Account, v.Region, q.AfterSeq}, fargs...)
+	args = append(args, lim)
+
+	// Without filters, a grant is all a part needs to read.
+	filters, fargs = packageFilters("p.", q)
+	from := `package_grants AS g`
+	if filters != "" {
+		from += ` JOIN packages AS p ON p.seq = g.seq`
+	}
+	for _, g := range [][2]string{
+		{v.Region, v.Account},
+		{v.Region, osemu.GlobalUser},
+		{everyRegion, osemu.GlobalUser},
+	} {
+		b.WriteString(` UNION SELECT seq FROM (SELECT g.seq AS seq FROM ` + from + `
+			WHERE g.region = ? AND g.grantee = ? AND g.seq > ?` + filters +
+			` ORDER BY g.seq LIMIT ?)`)
+		args = append(append(args, g[0], g[1], q.AfterSeq), fargs...)
+		args = append(args, lim)
+	}
+
+	b.WriteString(` ORDER BY seq LIMIT ?) ORDER BY seq`)
+	return b.String(), append(args, lim)
+}
+
+// everyRegion is the region of the grant that shows AWS-owned packages in
+// every region; migration 0002 spells it '*'.
+const everyRegion = "*"
 
 // strs converts a slice of a string type.
 func strs[T ~string](vs []T) []string {

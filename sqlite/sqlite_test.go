@@ -3,8 +3,10 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"io"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,32 +75,173 @@ func TestQueryPlans(t *testing.T) {
 	}
 
 	for _, q := range queries {
-		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q.name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		checkPlan(t, s, q.name, q.sql, q.args, q.index)
+	}
 
-		text := strings.Join(plan, "; ")
-		for _, line := range plan {
-			// Scanning json_each reads the request's own list of filter
-			// values, not a table.
-			if strings.HasPrefix(line, "SCAN ") && !strings.HasPrefix(line, "SCAN json_each") {
-				t.Errorf("%s: plan reads a whole table or index: %s", q.name, text)
+	// A viewer's page reads the viewer's scope and three ranges of grants,
+	// with filters or without.
+	grantRange := "SEARCH g USING PRIMARY KEY (region=? AND grantee=? AND seq>?)"
+	for _, vq := range []struct {
+		name string
+		q    osemu.PackageQuery
+	}{
+		{"no cap", osemu.PackageQuery{Viewer: &scopeT}},
+		{"a page", osemu.PackageQuery{Viewer: &scopeT, AfterSeq: 5, Limit: 100}},
+		{"types and owners", osemu.PackageQuery{Viewer: &scopeT, Limit: 100,
+			Types:  []osemu.PackageType{osemu.PackageTypeZipPlugin},
+			Owners: []string{osemu.AWSOwner}}},
+		{"names and IDs", osemu.PackageQuery{Viewer: &scopeT, Limit: 100,
+			Names: []string{"a"}, IDs: []string{"F1"}}},
+	} {
+		sql, args := findPackagesSQL(vq.q)
+		name := "find packages for a viewer, " + vq.name
+		scope := "packages_scope (account=? AND region=? AND seq>?)"
+		plan := checkPlan(t, s, name, sql, args, scope)
+		if n := strings.Count(plan, grantRange); n != 3 {
+			t.Errorf("%s: plan reads %d ranges of grants, want 3: %s", name, n, plan)
+		}
+	}
+
+	// The triggers that keep grants find a package's rules by its seq, and
+	// deleting a package finds its grants by seq.
+	rules := `SELECT region, grantee, seq FROM package_grant_rules WHERE seq = ?`
+	checkPlan(t, s, "grant rules of a package", rules, []any{1}, "INTEGER PRIMARY KEY")
+	checkPlan(t, s, "delete package", `DELETE FROM packages WHERE id = ?`, []any{"F1"},
+		"package_grants_seq (seq=?)")
+}
+
+// checkPlan fails the test unless the plan of query uses every one of
+// uses and reads no table or index whole, and returns the plan.
+func checkPlan(t *testing.T, s *Store, name, query string, args []any, uses ...string) string {
+	t.Helper()
+	rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	rows.Close()
+
+	// Scanning json_each reads a list of values, a filter's or a package's
+	// allow list, and scanning a co-routine reads the rows its own plan
+	// searched: neither reads a table.
+	text := strings.Join(plan, "; ")
+	for _, line := range plan {
+		scanned, ok := strings.CutPrefix(line, "SCAN ")
+		if ok && !strings.HasPrefix(scanned, "json_each") &&
+			!slices.Contains(plan, "CO-ROUTINE "+scanned) {
+			t.Errorf("%s: plan reads a whole table or index: %s", name, text)
+		}
+	}
+	for _, index := range uses {
+		if !strings.Contains(text, index) {
+			t.Errorf("%s: plan does not use %s: %s", name, index, text)
+		}
+	}
+	return text
+}
+
+// TestGrantsMigration checks that migration 0002 gives the packages of an
+// older database the grants their allow lists and owners call for.
+func TestGrantsMigration(t *testing.T) {
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "osemu.db")
+	db, err := sql.Open("sqlite", dsn(path, url.Values{"_pragma": {"foreign_keys(1)"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigrations(t.Context(), db, all[:1]); err != nil {
+		t.Fatal(err)
+	}
+	const insert = `INSERT INTO packages (id, account, region, name, type, description,
+		status, engine_version, version, allow_list)
+		VALUES (?, ?, ?, ?, 'TXT-DICTIONARY', '', 'AVAILABLE', '', 1, ?)`
+	for _, row := range [][]any{
+		{"F1", "111111111111", "us-east-1", "shared", `["222222222222","GLOBAL"]`},
+		{"F2", "222222222222", "us-east-1", "own", nil},
+		{"F3", "111111111111", "eu-west-1", "global", `["GLOBAL"]`},
+		{"G1", osemu.AWSOwner, "", "analysis-nori", nil},
+		{"F4", "333333333333", "us-east-1", "listed", `["222222222222"]`},
+		{"F5", "333333333333", "us-east-1", "hidden", nil},
+	} {
+		if _, err := db.Exec(insert, row...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	tests := []struct {
+		viewer osemu.Scope
+		want   []string
+	}{
+		{osemu.Scope{Account: "222222222222", Region: "us-east-1"}, []string{"F1", "F2", "G1", "F4"}},
+		{osemu.Scope{Account: "444444444444", Region: "us-east-1"}, []string{"F1", "G1"}},
+		{osemu.Scope{Account: "222222222222", Region: "eu-west-1"}, []string{"F3", "G1"}},
+	}
+	err = s.View(t.Context(), func(tx osemu.Tx) error {
+		for _, tc := range tests {
+			ps, err := tx.FindPackages(osemu.PackageQuery{Viewer: &tc.viewer})
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, p := range ps {
+				got = append(got, p.ID)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("viewer %s after migrating: got %q, want %q", tc.viewer, got, tc.want)
 			}
 		}
-		if !strings.Contains(text, q.index) {
-			t.Errorf("%s: plan does not use %s: %s", q.name, q.index, text)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGrants(t, s)
+}
+
+// checkGrants fails the test unless package_grants holds exactly the grants
+// that package_grant_rules calls for.
+func checkGrants(t testing.TB, s *Store) {
+	t.Helper()
+	const diff = `
+		SELECT 'extra', * FROM (SELECT region, grantee, seq FROM package_grants
+			EXCEPT SELECT region, grantee, seq FROM package_grant_rules)
+		UNION ALL
+		SELECT 'missing', * FROM (SELECT region, grantee, seq FROM package_grant_rules
+			EXCEPT SELECT region, grantee, seq FROM package_grants)`
+	rows, err := s.r.Query(diff)
+	if err != nil {
+		t.Fatalf("check grants: %v", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var what, region, grantee string
+		var seq int64
+		if err := rows.Scan(&what, &region, &grantee, &seq); err != nil {
+			t.Fatal(err)
 		}
+		t.Errorf("%s grant: region %q, grantee %q, seq %d", what, region, grantee, seq)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
 

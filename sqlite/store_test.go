@@ -25,5 +25,12 @@ func openTest(t testing.TB) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) osemu.Store { return openTest(t) })
+	storetest.Run(t, func(t *testing.T) osemu.Store {
+		s := openTest(t)
+
+		// After each area, before the store closes, the grants are still
+		// exactly what the packages call for.
+		t.Cleanup(func() { checkGrants(t, s) })
+		return s
+	})
 }
