@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"path"
 	"strings"
@@ -46,8 +47,11 @@ func SafeEntryPath(name string) (string, bool) {
 	if len(name) >= 2 && name[1] == ':' {
 		return "", false
 	}
-	for _, elem := range strings.Split(name, "/") {
-		if elem == ".." {
+	// Empty and dot components are refused too, as the deploy step that
+	// unpacks the archive later refuses them; a directory's trailing slash
+	// is fine.
+	for _, elem := range strings.Split(strings.TrimSuffix(name, "/"), "/") {
+		if elem == ".." || elem == "." || elem == "" {
 			return "", false
 		}
 	}
@@ -119,6 +123,13 @@ func scanZip(zr *zip.Reader) (zipStats, error) {
 				Type: "UnsafeZipEntry",
 				Message: fmt.Sprintf("The zip file has an entry with an unsafe path, %q: "+
 					"entry paths must be relative, without \"..\" or backslashes.", f.Name),
+			}
+		}
+		if mode := f.Mode(); mode&fs.ModeType != 0 && !mode.IsDir() {
+			return st, &Invalid{
+				Type: "UnsafeZipEntry",
+				Message: fmt.Sprintf("The zip file has an entry that is not a regular file or directory, %q "+
+					"(a symbolic link or a special file).", f.Name),
 			}
 		}
 		if st.size > math.MaxUint64-f.UncompressedSize64 {

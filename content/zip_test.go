@@ -3,7 +3,9 @@ package content
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"hash/crc32"
+	"io/fs"
 	"math/rand/v2"
 	"reflect"
 	"sort"
@@ -447,8 +449,9 @@ func TestSafeEntryPath(t *testing.T) {
 		{"acme.jar", "acme.jar", true},
 		{"lib/acme.jar", "lib/acme.jar", true},
 		{"lib/", "lib", true},
-		{"./lib/acme.jar", "lib/acme.jar", true},
-		{"lib//a/./b", "lib/a/b", true},
+		{"./lib/acme.jar", "", false},
+		{"lib//a/./b", "", false},
+		{"lib/./b", "", false},
 		{"..acme", "..acme", true},
 		{"acme..", "acme..", true},
 		{"lib/...", "lib/...", true},
@@ -486,5 +489,27 @@ func TestStoredHelper(t *testing.T) {
 	}
 	if f := zr.File[0]; f.CRC32 != crc32.ChecksumIEEE(body) || f.UncompressedSize64 != 4 {
 		t.Errorf("got CRC %x size %d", f.CRC32, f.UncompressedSize64)
+	}
+}
+
+func TestSymlinkEntryRefused(t *testing.T) {
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	h := &zip.FileHeader{Name: "link", Method: zip.Store}
+	h.SetMode(fs.ModeSymlink | 0o777)
+	f, err := w.CreateHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("/etc/passwd"))
+	w.Close()
+
+	for _, typ := range []osemu.PackageType{osemu.PackageTypeConfig, osemu.PackageTypeZipPlugin} {
+		_, err := Check(Input{Type: typ, Key: "c.zip", EngineVersion: "OpenSearch_2.19",
+			Content: bytes.NewReader(b.Bytes()), Size: int64(b.Len())})
+		var invalid *Invalid
+		if !errors.As(err, &invalid) || invalid.Type != "UnsafeZipEntry" || !strings.Contains(invalid.Message, "link") {
+			t.Errorf("%s with a symlink: got %v, want UnsafeZipEntry", typ, err)
+		}
 	}
 }

@@ -1,11 +1,29 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"slices"
 
 	"github.com/osemu/osemu"
 )
+
+// Deployer writes the package versions domains run where an OpenSearch
+// node reads them (package deploy).
+type Deployer interface {
+	WriteDictionary(scope osemu.Scope, domain, packageID string, content io.Reader) error
+	RemoveDictionary(scope osemu.Scope, domain, packageID string) error
+	InstallPlugin(scope osemu.Scope, domain, pluginName string, zip io.ReaderAt, size int64) error
+	RemovePlugin(scope osemu.Scope, domain, pluginName string) error
+	WriteLicense(scope osemu.Scope, domain, pluginName, relPath string, content io.Reader) error
+	RemoveLicense(scope osemu.Scope, domain, pluginName, relPath string) error
+	InstallConfig(scope osemu.Scope, domain, pluginName string, zip io.ReaderAt, size int64) error
+	RemoveConfig(scope osemu.Scope, domain, pluginName string) error
+	RemoveDomain(scope osemu.Scope, domain string) error
+}
 
 // stepAssociation returns the association a step acts on if it is still
 // in status want; nil when it is gone or has moved on.
@@ -27,28 +45,128 @@ func stepDomain(tx osemu.Tx, step *osemu.Step, want osemu.DomainState) (*osemu.D
 	return d, err
 }
 
-// associate makes an ASSOCIATING association ACTIVE at the version it was
-// moving to, or ASSOCIATION_FAILED when that version is gone.
-func (w *Worker) associate(ctx context.Context, step *osemu.Step) error {
-	var done *osemu.Association
-	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
-		a, err := stepAssociation(tx, step, osemu.AssocAssociating)
+// target is what an association step acts on, read in one transaction.
+type target struct {
+	assoc   *osemu.Association
+	pkg     *osemu.Package
+	version *osemu.PackageVersion
+	domain  *osemu.Domain
+
+	// plugin is, for a licence or configuration package, the plugin it
+	// belongs to, and pluginVersion the version of it the domain runs.
+	plugin        *osemu.Package
+	pluginVersion *osemu.PackageVersion
+}
+
+// loadTarget reads an association in status want with its package, the
+// version it is at, its domain and, for licences and configurations,
+// their plugin. It returns nil when the association has moved on.
+func (w *Worker) loadTarget(ctx context.Context, step *osemu.Step, want osemu.DomainPackageStatus) (*target, error) {
+	var t *target
+	err := w.store.View(ctx, func(tx osemu.Tx) error {
+		a, err := stepAssociation(tx, step, want)
 		if a == nil {
 			return err
 		}
+		t = &target{assoc: a}
+		if t.pkg, err = optional(tx.GetPackage(a.PackageID)); err != nil {
+			return err
+		}
+		if t.version, err = optional(tx.GetPackageVersion(a.PackageID, a.Version)); err != nil {
+			return err
+		}
+		if t.domain, err = optional(tx.GetDomain(a.Scope, a.DomainName)); err != nil {
+			return err
+		}
+		return t.loadPlugin(tx)
+	})
+	return t, err
+}
 
+// loadPlugin finds the plugin a licence or configuration belongs to: the
+// ZIP-PLUGIN among its prerequisites, at the version the domain runs.
+func (t *target) loadPlugin(tx osemu.Tx) error {
+	if t.pkg == nil || (t.pkg.Type != osemu.PackageTypeLicense && t.pkg.Type != osemu.PackageTypeConfig) {
+		return nil
+	}
+	for _, id := range t.assoc.Prerequisites {
+		p, err := optional(tx.GetPackage(id))
+		if err != nil {
+			return err
+		}
+		if p == nil || p.Type != osemu.PackageTypeZipPlugin {
+			continue
+		}
+		t.plugin = p
+
+		// The plugin's association may be gone already when both are
+		// dissociated: its files then went with the plugin's current
+		// version.
+		version := p.Version
+		pa, err := optional(tx.GetAssociation(t.assoc.Scope, t.assoc.DomainName, id))
+		if err != nil {
+			return err
+		}
+		if pa != nil {
+			version = pa.Version
+		} else if t.assoc.Status == osemu.AssocAssociating {
+			return nil
+		}
+		t.pluginVersion, err = optional(tx.GetPackageVersion(id, version))
+		return err
+	}
+	return nil
+}
+
+// optional turns ErrNotFound into a nil row.
+func optional[T any](v *T, err error) (*T, error) {
+	if errors.Is(err, osemu.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// failure returns ErrorDetails.
+func failure(typ, format string, args ...any) *osemu.ErrorDetails {
+	return &osemu.ErrorDetails{ErrorType: typ, ErrorMessage: fmt.Sprintf(format, args...)}
+}
+
+// associate makes an ASSOCIATING association ACTIVE at the version it was
+// moving to, having deployed that version if osemu deploys, or
+// ASSOCIATION_FAILED with the reason it cannot run on the domain.
+func (w *Worker) associate(ctx context.Context, step *osemu.Step) error {
+	t, err := w.loadTarget(ctx, step, osemu.AssocAssociating)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.skip(ctx, step)
+	}
+
+	var problem *osemu.ErrorDetails
+	err = w.store.View(ctx, func(tx osemu.Tx) error {
+		var err error
+		problem, err = w.checkTarget(tx, t)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if problem == nil && w.deploy != nil {
+		problem = w.install(ctx, t)
+	}
+
+	var done *osemu.Association
+	err = w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
+		a, err := stepAssociation(tx, step, osemu.AssocAssociating)
+		if a == nil || a.Version != t.assoc.Version {
+			return err
+		}
 		a.UpdatedAt = w.now()
 		a.Status = osemu.AssocActive
-		a.ErrorDetails = nil
-		if _, err := tx.GetPackageVersion(a.PackageID, a.Version); err != nil {
-			if !errors.Is(err, osemu.ErrNotFound) {
-				return err
-			}
+		a.ErrorDetails = problem
+		if problem != nil {
 			a.Status = osemu.AssocAssociationFailed
-			a.ErrorDetails = &osemu.ErrorDetails{
-				ErrorType:    "PackageVersionNotFound",
-				ErrorMessage: "Version " + osemu.VersionName(a.Version) + " of the package no longer exists.",
-			}
 		}
 		done = a
 		return tx.PutAssociation(a)
@@ -60,10 +178,174 @@ func (w *Worker) associate(ctx context.Context, step *osemu.Step) error {
 	return err
 }
 
-// dissociate removes a DISSOCIATING association.
+// checkTarget says why an association cannot run on its domain, or nil.
+func (w *Worker) checkTarget(tx osemu.Tx, t *target) (*osemu.ErrorDetails, error) {
+	a, p := t.assoc, t.pkg
+	switch {
+	case p == nil || t.version == nil:
+		return failure("PackageVersionNotFound", "Version %s of package %s no longer exists.",
+			osemu.VersionName(a.Version), a.PackageID), nil
+	case t.domain == nil:
+		return failure("DomainNotFound", "Domain %s no longer exists.", a.DomainName), nil
+	case p.Type == osemu.PackageTypeZipPlugin && p.EngineVersion != t.domain.EngineVersion:
+		return failure("EngineVersionMismatch",
+			"Plugin %s is built for %s, but domain %s runs %s. Associate a plugin built for %s.",
+			p.ID, p.EngineVersion, a.DomainName, t.domain.EngineVersion, t.domain.EngineVersion), nil
+	}
+
+	if p.Type == osemu.PackageTypeLicense || p.Type == osemu.PackageTypeConfig {
+		if t.plugin == nil || t.pluginVersion == nil {
+			return failure("PrerequisiteNotAssociated",
+				"The plugin this %s belongs to is not associated with domain %s.", p.Type, a.DomainName), nil
+		}
+		return nil, nil
+	}
+
+	// A plugin that requires a licence or a configuration needs one
+	// associated beside it.
+	if p.Type == osemu.PackageTypeZipPlugin && p.Configuration != nil {
+		required := map[osemu.PackageType]bool{
+			osemu.PackageTypeLicense: p.Configuration.LicenseRequirement == "REQUIRED",
+			osemu.PackageTypeConfig:  p.Configuration.ConfigurationRequirement == "REQUIRED",
+		}
+		for typ, need := range required {
+			if !need {
+				continue
+			}
+			ok, err := hasDependent(tx, a, typ)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return failure("MissingRequiredPackage",
+					"Plugin %s requires a %s package; associate one with %s in its PrerequisitePackageIDList.",
+					p.ID, typ, p.ID), nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// hasDependent reports whether the domain has a package of type typ that
+// names the plugin association a as its prerequisite and is not leaving.
+func hasDependent(tx osemu.Tx, a *osemu.Association, typ osemu.PackageType) (bool, error) {
+	all, err := tx.ListAssociationsByDomain(a.Scope, a.DomainName, "", 0)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range all {
+		if o.PackageType == typ && slices.Contains(o.Prerequisites, a.PackageID) &&
+			(o.Status == osemu.AssocActive || o.Status == osemu.AssocAssociating) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// install writes the version an association runs where a node reads it. A
+// failure fails the association.
+func (w *Worker) install(ctx context.Context, t *target) *osemu.ErrorDetails {
+	a, p, v := t.assoc, t.pkg, t.version
+	if p.Scope.Account == osemu.AWSOwner {
+		// AWS's optional plugins ship with OpenSearch; nothing to write.
+		return nil
+	}
+
+	f, remove, err := w.spool(ctx, v.Blob.ID)
+	if err != nil {
+		return failure("DeployFailed", "Version %s of package %s could not be read: %v",
+			osemu.VersionName(v.Version), p.ID, err)
+	}
+	defer remove()
+
+	switch p.Type {
+	case osemu.PackageTypeTxtDictionary:
+		err = w.deploy.WriteDictionary(a.Scope, a.DomainName, p.ID, io.NewSectionReader(f, 0, v.Blob.Size))
+	case osemu.PackageTypeZipPlugin:
+		err = w.deploy.InstallPlugin(a.Scope, a.DomainName, pluginName(p, v), f, v.Blob.Size)
+	case osemu.PackageTypeLicense:
+		err = w.deploy.WriteLicense(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion),
+			licensePath(t.plugin, f), io.NewSectionReader(f, 0, v.Blob.Size))
+	case osemu.PackageTypeConfig:
+		err = w.deploy.InstallConfig(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion), f, v.Blob.Size)
+	}
+	if err != nil {
+		w.log.Warn("deploy failed", "package_id", p.ID, "domain", a.DomainName, "error", err)
+		return failure("DeployFailed", "Package %s could not be written to the deploy directory: %v", p.ID, err)
+	}
+	return nil
+}
+
+// uninstall removes what install wrote for an association that is gone.
+// Failures only leave files behind, so they are logged.
+func (w *Worker) uninstall(t *target) {
+	a, p := t.assoc, t.pkg
+	if w.deploy == nil || p == nil || p.Scope.Account == osemu.AWSOwner {
+		return
+	}
+
+	var err error
+	switch p.Type {
+	case osemu.PackageTypeTxtDictionary:
+		err = w.deploy.RemoveDictionary(a.Scope, a.DomainName, p.ID)
+	case osemu.PackageTypeZipPlugin:
+		if t.version != nil {
+			err = w.deploy.RemovePlugin(a.Scope, a.DomainName, pluginName(p, t.version))
+		}
+	case osemu.PackageTypeLicense:
+		if t.plugin != nil && t.pluginVersion != nil {
+			err = w.deploy.RemoveLicense(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion),
+				licensePath(t.plugin, nil))
+		}
+	case osemu.PackageTypeConfig:
+		if t.plugin != nil && t.pluginVersion != nil {
+			err = w.deploy.RemoveConfig(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion))
+		}
+	}
+	if err != nil {
+		w.log.Warn("undeploy failed", "package_id", p.ID, "domain", a.DomainName, "error", err)
+	}
+}
+
+// pluginName is the name a plugin's files go under: its descriptor's name,
+// or the package's name when there is none.
+func pluginName(p *osemu.Package, v *osemu.PackageVersion) string {
+	if v != nil && v.PluginProperties != nil && v.PluginProperties.Name != "" {
+		return v.PluginProperties.Name
+	}
+	return p.Name
+}
+
+// licensePath is where a plugin's licence goes in its folder: the path the
+// plugin's configuration names, else license.json or license.xml as the
+// content looks.
+func licensePath(plugin *osemu.Package, content io.ReaderAt) string {
+	if plugin.Configuration != nil && plugin.Configuration.LicenseFilepath != "" {
+		return plugin.Configuration.LicenseFilepath
+	}
+	if content == nil {
+		return "license.json"
+	}
+	head := make([]byte, 64)
+	n, _ := content.ReadAt(head, 0)
+	if bytes.HasPrefix(bytes.TrimSpace(head[:n]), []byte("<")) {
+		return "license.xml"
+	}
+	return "license.json"
+}
+
+// dissociate removes a DISSOCIATING association, and its deployed files.
 func (w *Worker) dissociate(ctx context.Context, step *osemu.Step) error {
+	t, err := w.loadTarget(ctx, step, osemu.AssocDissociating)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return w.skip(ctx, step)
+	}
+
 	done := false
-	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
+	err = w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
 		a, err := stepAssociation(tx, step, osemu.AssocDissociating)
 		if a == nil {
 			return err
@@ -71,11 +353,15 @@ func (w *Worker) dissociate(ctx context.Context, step *osemu.Step) error {
 		done = true
 		return tx.DeleteAssociation(a.Scope, a.DomainName, a.PackageID)
 	})
-	if err == nil && done {
-		w.log.Info("package dissociation done", "package_id", step.PackageID,
-			"domain", step.DomainName, "scope", step.Scope.String())
+	if err != nil || !done {
+		return err
 	}
-	return err
+
+	// The files go once the association is gone for good.
+	w.uninstall(t)
+	w.log.Info("package dissociation done", "package_id", step.PackageID,
+		"domain", step.DomainName, "scope", step.Scope.String())
+	return nil
 }
 
 // createDomain finishes creating a domain: it becomes Active.
@@ -98,7 +384,7 @@ func (w *Worker) createDomain(ctx context.Context, step *osemu.Step) error {
 }
 
 // deleteDomain removes a Deleting domain with its associations, their
-// pending steps, and its tags.
+// pending steps, its tags and its deployed files.
 func (w *Worker) deleteDomain(ctx context.Context, step *osemu.Step) error {
 	done := false
 	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
@@ -107,21 +393,16 @@ func (w *Worker) deleteDomain(ctx context.Context, step *osemu.Step) error {
 			return err
 		}
 
-		for {
-			assocs, err := tx.ListAssociationsByDomain(d.Scope, d.Name, "", 100)
-			if err != nil {
+		assocs, err := tx.ListAssociationsByDomain(d.Scope, d.Name, "", 0)
+		if err != nil {
+			return err
+		}
+		for _, a := range assocs {
+			if err := tx.DeleteSteps(a.Scope, a.PackageID, a.DomainName); err != nil {
 				return err
 			}
-			if len(assocs) == 0 {
-				break
-			}
-			for _, a := range assocs {
-				if err := tx.DeleteSteps(a.Scope, a.PackageID, a.DomainName); err != nil {
-					return err
-				}
-				if err := tx.DeleteAssociation(a.Scope, a.DomainName, a.PackageID); err != nil {
-					return err
-				}
+			if err := tx.DeleteAssociation(a.Scope, a.DomainName, a.PackageID); err != nil {
+				return err
 			}
 		}
 		if err := tx.DeleteTags(d.ARN(), nil); err != nil {
@@ -130,8 +411,15 @@ func (w *Worker) deleteDomain(ctx context.Context, step *osemu.Step) error {
 		done = true
 		return tx.DeleteDomain(d.Scope, d.Name)
 	})
-	if err == nil && done {
-		w.log.Info("domain deleted", "domain", step.DomainName, "scope", step.Scope.String())
+	if err != nil || !done {
+		return err
 	}
-	return err
+
+	if w.deploy != nil {
+		if err := w.deploy.RemoveDomain(step.Scope, step.DomainName); err != nil {
+			w.log.Warn("undeploy domain failed", "domain", step.DomainName, "error", err)
+		}
+	}
+	w.log.Info("domain deleted", "domain", step.DomainName, "scope", step.Scope.String())
+	return nil
 }

@@ -176,7 +176,7 @@ func (w *Worker) validatePackage(ctx context.Context, step *osemu.Step) error {
 	}
 	blob := *p.Pending.Blob
 
-	result, verdict, err := w.check(ctx, p.Type, blob.ID)
+	result, verdict, err := w.check(ctx, p, blob)
 	if err != nil {
 		return err
 	}
@@ -241,14 +241,20 @@ func (w *Worker) validatePackage(ctx context.Context, step *osemu.Step) error {
 
 // check validates a blob's content. It returns the verdict on invalid
 // content, or an error when the content cannot be read.
-func (w *Worker) check(ctx context.Context, typ osemu.PackageType, blobID string) (*content.Result, *content.Invalid, error) {
-	rc, err := w.store.OpenBlob(ctx, blobID)
+func (w *Worker) check(ctx context.Context, p *osemu.Package, blob osemu.BlobRef) (*content.Result, *content.Invalid, error) {
+	f, remove, err := w.spool(ctx, blob.ID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open package content: %w", err)
+		return nil, nil, err
 	}
-	defer rc.Close()
+	defer remove()
 
-	result, err := content.Check(typ, rc)
+	result, err := content.Check(content.Input{
+		Type:          p.Type,
+		Key:           p.Pending.Source.Key,
+		EngineVersion: p.EngineVersion,
+		Content:       f,
+		Size:          blob.Size,
+	})
 	var invalid *content.Invalid
 	if errors.As(err, &invalid) {
 		return nil, invalid, nil

@@ -57,6 +57,14 @@ type Config struct {
 
 	// Logger receives the worker's logs; slog.Default() by default.
 	Logger *slog.Logger
+
+	// Deploy, if set, receives the package versions domains run, when
+	// associations become ACTIVE and when they go.
+	Deploy Deployer
+
+	// TempDir is where content that needs random access (zip archives) is
+	// spooled; the system's temporary directory by default.
+	TempDir string
 }
 
 // Worker runs lifecycle steps.
@@ -70,6 +78,9 @@ type Worker struct {
 	poll  time.Duration
 	log   *slog.Logger
 	wake  chan struct{}
+
+	tempDir string
+	deploy  Deployer
 
 	// errMu guards lastErrLog, which rate-limits error logs of the run
 	// loop.
@@ -90,6 +101,9 @@ func New(cfg Config) *Worker {
 		poll:  cfg.Poll,
 		log:   cfg.Logger,
 		wake:  make(chan struct{}, 1),
+
+		tempDir: cfg.TempDir,
+		deploy:  cfg.Deploy,
 	}
 	if w.clock == nil {
 		w.clock = osemu.SystemClock{}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/api"
+	"github.com/osemu/osemu/deploy"
 	"github.com/osemu/osemu/s3server"
 	"github.com/osemu/osemu/service"
 	"github.com/osemu/osemu/source"
@@ -211,6 +212,19 @@ func (m *Main) Open(ctx context.Context) error {
 		s3 = s3server.New(store, m.log.With("component", "s3"))
 	}
 
+	var deployer worker.Deployer
+	if c.DeployDir != "" {
+		d, err := deploy.New(c.DeployDir)
+		if err != nil {
+			return fmt.Errorf("deploy dir: %w", err)
+		}
+		deployer = d
+	}
+	tempDir := filepath.Join(c.DataDir, "tmp")
+	if err := os.MkdirAll(tempDir, 0o755); err != nil {
+		return fmt.Errorf("create temp dir: %w", err)
+	}
+
 	wctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	w := worker.New(worker.Config{
@@ -218,6 +232,8 @@ func (m *Main) Open(ctx context.Context) error {
 		Fetcher: fetcher,
 		Delay:   c.Delay,
 		Logger:  m.log.With("component", "worker"),
+		Deploy:  deployer,
+		TempDir: tempDir,
 	})
 	svc := service.New(service.Config{
 		Store:  store,
@@ -257,7 +273,7 @@ func (m *Main) Open(ctx context.Context) error {
 
 	m.log.Info("osemu started", "version", osemu.Version, "addr", ln.Addr().String(),
 		"data_dir", c.DataDir, "delay", c.Delay, "s3_endpoint", c.S3Endpoint,
-		"account_id", c.AccountID)
+		"account_id", c.AccountID, "deploy_dir", c.DeployDir, "aws_packages", c.AWSPackages)
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/api"
+	"github.com/osemu/osemu/deploy"
 	"github.com/osemu/osemu/s3server"
 	"github.com/osemu/osemu/service"
 	"github.com/osemu/osemu/source"
@@ -63,8 +64,23 @@ type Env struct {
 	URL    string
 }
 
+// Options changes how an Env runs.
+type Options struct {
+	// Quotas replaces AWS's quotas where set.
+	Quotas service.Quotas
+
+	// AWSPackages seeds the catalog of AWS-owned optional plugins.
+	AWSPackages bool
+
+	// DeployDir, if set, is where association steps write package files.
+	DeployDir string
+}
+
 // New starts an osemu for the test and stops it when the test ends.
-func New(t testing.TB) *Env {
+func New(t testing.TB) *Env { return NewWith(t, Options{}) }
+
+// NewWith starts an osemu with options.
+func NewWith(t testing.TB, opts Options) *Env {
 	t.Helper()
 	ctx := context.Background()
 
@@ -75,6 +91,14 @@ func New(t testing.TB) *Env {
 	t.Cleanup(func() { store.Close() })
 
 	quiet := slog.New(slog.DiscardHandler)
+	var deployer worker.Deployer
+	if opts.DeployDir != "" {
+		d, err := deploy.New(opts.DeployDir)
+		if err != nil {
+			t.Fatalf("deploy dir: %v", err)
+		}
+		deployer = d
+	}
 	clock := &Clock{now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
 	w := worker.New(worker.Config{
 		Store:   store,
@@ -82,8 +106,15 @@ func New(t testing.TB) *Env {
 		Clock:   clock,
 		Delay:   Delay,
 		Logger:  quiet,
+		Deploy:  deployer,
+		TempDir: t.TempDir(),
 	})
-	svc := service.New(service.Config{Store: store, Clock: clock, Delay: Delay, Logger: quiet})
+	svc := service.New(service.Config{Store: store, Clock: clock, Delay: Delay, Logger: quiet, Quotas: opts.Quotas})
+	if opts.AWSPackages {
+		if _, err := svc.SeedAWSPackages(ctx); err != nil {
+			t.Fatalf("seed aws packages: %v", err)
+		}
+	}
 	srv := httptest.NewServer(api.New(api.Config{
 		Service:        svc,
 		S3:             s3server.New(store, quiet),
