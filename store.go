@@ -121,8 +121,9 @@ type PackageQuery struct {
 
 	// Viewer, if set, limits the result to the packages the viewer may
 	// see: those it owns, those of its region whose AllowList names its
-	// account or GLOBAL, and AWS-owned packages (of every region). Scope
-	// is ignored when Viewer is set.
+	// account or GLOBAL, and AWS-owned packages (account AWSOwner, no
+	// region), which every viewer sees. Scope is ignored when Viewer is
+	// set.
 	Viewer *Scope
 
 	IDs            []string
