@@ -266,3 +266,10 @@ func TestReadmeQuickStart(t *testing.T) {
 		t.Errorf("quick start did not end with an AVAILABLE package ACTIVE on the domain:\n%s", out)
 	}
 }
+
+func TestCLIPlugins(t *testing.T) {
+	deployDir := t.TempDir()
+	s := startServer(t, t.TempDir(), 200*time.Millisecond, "--aws-packages", "--deploy-dir", deployDir)
+	t.Setenv("DEPLOY_DIR", deployDir)
+	runScript(t, s, "bash", "testdata/cli_plugins.sh")
+}
