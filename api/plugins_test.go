@@ -212,7 +212,7 @@ func TestSharing(t *testing.T) {
 	_, err = b.UpdatePackageScope(ctx, &opensearch.UpdatePackageScopeInput{
 		PackageID: &id, Operation: types.PackageScopeOperationEnumAdd, PackageUserList: []string{"333333333333"},
 	})
-	wantAPIError(t, err, 403, "AccessDeniedException", "111111111111")
+	wantAPIError(t, err, 400, "ValidationException", "Only the owner")
 
 	// GLOBAL shares with every account of the region, not other regions.
 	if _, err := a.UpdatePackageScope(ctx, &opensearch.UpdatePackageScopeInput{
@@ -238,6 +238,15 @@ func TestSharing(t *testing.T) {
 	}
 	_, err = b.DeletePackage(ctx, &opensearch.DeletePackageInput{PackageID: &id})
 	wantAPIError(t, err, 409, "ResourceNotFoundException", id)
+
+	// B keeps what it associated, and can still take it away.
+	if _, err := b.DissociatePackage(ctx, &opensearch.DissociatePackageInput{PackageID: &id, DomainName: ptr("b-search")}); err != nil {
+		t.Errorf("B dissociates after losing access: %v", err)
+	}
+	e.Settle()
+	if _, err := a.DeletePackage(ctx, &opensearch.DeletePackageInput{PackageID: &id}); err != nil {
+		t.Errorf("A deletes once B's association is gone: %v", err)
+	}
 
 	_, err = a.UpdatePackageScope(ctx, &opensearch.UpdatePackageScopeInput{
 		PackageID: &id, Operation: types.PackageScopeOperationEnumAdd, PackageUserList: []string{"12345"},
@@ -421,6 +430,10 @@ func TestPluginWithLicenseAndConfig(t *testing.T) {
 		t.Fatalf("after the steps: %v, want all three ACTIVE", got)
 	}
 
+	// A licence the plugin requires cannot leave without the plugin.
+	_, err = e.os.DissociatePackage(ctx, &opensearch.DissociatePackageInput{PackageID: &license, DomainName: ptr("search")})
+	wantAPIError(t, err, 409, "ConflictException", "requires")
+
 	// One unknown ID in a batch: an error and no change.
 	_, err = e.os.DissociatePackages(ctx, &opensearch.DissociatePackagesInput{DomainName: ptr("search"),
 		PackageList: []string{license, "F999999999"}})
@@ -454,7 +467,7 @@ func TestPluginAssociationFailures(t *testing.T) {
 
 	tests := []struct{ domain, wantType, wantMsg string }{
 		{"old", "EngineVersionMismatch", "OpenSearch_2.17"},
-		{"right", "MissingRequiredPackage", "PACKAGE-LICENSE"},
+		{"right", "MissingRequiredPackage", "PACKAGE-"},
 	}
 	for _, tt := range tests {
 		a := e.mustAssociate(t, plugin, tt.domain)
@@ -550,4 +563,72 @@ func TestDeployDir(t *testing.T) {
 			t.Errorf("%s still there after dissociation (%v)", rel, err)
 		}
 	}
+}
+
+func TestPluginFailureTakesItsLicence(t *testing.T) {
+	e := newEnv(t)
+	plugin, license, config := thirdParty(t, e)
+	if _, err := e.os.CreateDomain(ctx, &opensearch.CreateDomainInput{
+		DomainName: ptr("old"), EngineVersion: ptr("OpenSearch_2.17"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.os.AssociatePackages(ctx, &opensearch.AssociatePackagesInput{DomainName: ptr("old"),
+		PackageList: []types.PackageDetailsForAssociation{
+			{PackageID: &license, PrerequisitePackageIDList: []string{plugin}},
+			{PackageID: &plugin},
+			{PackageID: &config, PrerequisitePackageIDList: []string{plugin}},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	e.Settle()
+	for _, a := range e.packagesForDomain(t, "old") {
+		if a.DomainPackageStatus != types.DomainPackageStatusAssociationFailed {
+			t.Errorf("%s: %s, want ASSOCIATION_FAILED like its plugin", deref(a.PackageName), a.DomainPackageStatus)
+		}
+	}
+}
+
+func TestPluginNamesAreUniqueOnADomain(t *testing.T) {
+	e := newEnv(t)
+	first, err := createPackage(t, e, e.os, "first", types.PackageTypeZipPlugin, "OpenSearch_2.19",
+		"first.zip", pluginZip(t, "shared-name", "2.19.0"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := createPackage(t, e, e.os, "second", types.PackageTypeZipPlugin, "OpenSearch_2.19",
+		"second.zip", pluginZip(t, "shared-name", "2.19.0"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.os.CreateDomain(ctx, &opensearch.CreateDomainInput{
+		DomainName: ptr("search"), EngineVersion: ptr("OpenSearch_2.19"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.Settle()
+	e.mustAssociate(t, first, "search")
+	e.Settle()
+	e.mustAssociate(t, second, "search")
+	e.Settle()
+
+	got := statuses(t, e, "search")
+	if got[first] != "ACTIVE" || got[second] != "ASSOCIATION_FAILED" {
+		t.Errorf("got %v, want the first ACTIVE and the second ASSOCIATION_FAILED", got)
+	}
+}
+
+func TestLicenseFilepathRules(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{".", "./a.json", "a/./b.json", "plugin-descriptor.properties", strings.Repeat("a", 201)} {
+		_, err := createPackage(t, e, e.os, "plug", types.PackageTypeZipPlugin, "OpenSearch_2.19", "p.zip",
+			pluginZip(t, "plug", "2.19.0"), &types.PackageConfiguration{
+				LicenseRequirement: types.RequirementLevelRequired, LicenseFilepath: &path,
+				ConfigurationRequirement: types.RequirementLevelNone,
+			})
+		wantAPIError(t, err, 400, "ValidationException", "LicenseFilepath")
+	}
+	_, err := createPackage(t, e, e.os, "dict", types.PackageTypeTxtDictionary, "", "d.txt", "a\n",
+		&types.PackageConfiguration{LicenseRequirement: types.RequirementLevelNone, ConfigurationRequirement: types.RequirementLevelNone})
+	wantAPIError(t, err, 400, "ValidationException", "PackageConfiguration is only allowed for packages of type ZIP-PLUGIN")
 }

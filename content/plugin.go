@@ -28,7 +28,8 @@ func checkPlugin(in Input) (*osemu.PluginProperties, error) {
 		return nil, err
 	}
 
-	// Find and read the descriptor, the only entry decompressed.
+	// Find and read the descriptor; the other entries are only read
+	// through at the end, to verify them.
 	f := findDescriptor(zr.File)
 	if f == nil {
 		return nil, &Invalid{
@@ -42,8 +43,9 @@ func checkPlugin(in Input) (*osemu.PluginProperties, error) {
 		return nil, err
 	}
 
-	// Take the fields; name, version, classname and the engine's version
-	// are required.
+	// Take the fields. OpenSearch refuses to load a plugin whose
+	// descriptor lacks name, description, version, classname, the engine's
+	// version or java.version.
 	get := func(key string) string { return strings.TrimSpace(props[key]) }
 	versionKey := "opensearch.version"
 	built := get(versionKey)
@@ -52,7 +54,7 @@ func checkPlugin(in Input) (*osemu.PluginProperties, error) {
 		built = get(versionKey)
 	}
 	var missing []string
-	for _, key := range []string{"name", "version", "classname"} {
+	for _, key := range []string{"name", "description", "version", "classname", "java.version"} {
 		if get(key) == "" {
 			missing = append(missing, key)
 		}
@@ -73,6 +75,17 @@ func checkPlugin(in Input) (*osemu.PluginProperties, error) {
 	}
 
 	if err := engine.accepts(built, versionKey); err != nil {
+		return nil, err
+	}
+	if name := get("name"); !validPluginName(name) {
+		return nil, &Invalid{
+			Type: "InvalidPluginDescriptor",
+			Message: fmt.Sprintf("%s has a name, %q, that cannot be a plugin's folder name: "+
+				"use letters, digits, dots, dashes and underscores, up to 200 characters.", f.Name, name),
+		}
+	}
+
+	if err := verifyEntries(zr, src); err != nil {
 		return nil, err
 	}
 
@@ -170,4 +183,21 @@ func parseNumber(s string) (int, bool) {
 	}
 	n, err := strconv.Atoi(s)
 	return n, err == nil
+}
+
+// validPluginName reports whether a plugin's name can name its folder in a
+// node's plugins directory.
+func validPluginName(name string) bool {
+	if name == "" || len(name) > maxNameBytes || name == "." || name == ".." ||
+		strings.HasPrefix(name, ".removing-") {
+		return false
+	}
+	for _, c := range name {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == '-' || c == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

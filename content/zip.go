@@ -47,11 +47,18 @@ func SafeEntryPath(name string) (string, bool) {
 	if len(name) >= 2 && name[1] == ':' {
 		return "", false
 	}
-	// Empty and dot components are refused too, as the deploy step that
-	// unpacks the archive later refuses them; a directory's trailing slash
-	// is fine.
+	// Empty and dot components, control characters, over-long names and
+	// the prefix of OpenSearch's leftovers are refused too, as the deploy
+	// step that unpacks the archive later refuses them; a directory's
+	// trailing slash is fine.
 	for _, elem := range strings.Split(strings.TrimSuffix(name, "/"), "/") {
-		if elem == ".." || elem == "." || elem == "" {
+		if elem == ".." || elem == "." || elem == "" || len(elem) > maxNameBytes ||
+			strings.HasPrefix(elem, ".removing-") {
+			return "", false
+		}
+	}
+	for _, c := range name {
+		if c < 0x20 || c == 0x7f {
 			return "", false
 		}
 	}
@@ -113,11 +120,32 @@ type zipStats struct {
 	files int // entries that are not directories
 }
 
-// scanZip refuses entries with unsafe paths and archives whose entries
-// add up to more than MaxPluginSize, reading sizes from the headers only.
+// maxNameBytes is the longest name of one path component the deploy step
+// writes.
+const maxNameBytes = 200
+
+// MaxZipEntries is the most entries a zip may hold.
+//
+// AWS: (unverified) the cap is osemu's, the deploy step's.
+const MaxZipEntries = 65536
+
+// scanZip refuses entries with unsafe paths, duplicate entries, a file and
+// a folder of one path, too many entries, and archives whose entries add up
+// to more than MaxPluginSize, reading sizes from the headers only.
 func scanZip(zr *zip.Reader) (zipStats, error) {
 	var st zipStats
+	if len(zr.File) > MaxZipEntries {
+		return st, &Invalid{
+			Type:    "TooManyZipEntries",
+			Message: fmt.Sprintf("The zip file has %d entries; at most %d are allowed.", len(zr.File), MaxZipEntries),
+		}
+	}
+	files := map[string]bool{}
+	dirs := map[string]bool{} // given as entries, or implied by an entry's path
 	for _, f := range zr.File {
+		if err := checkEntryKind(f, files, dirs); err != nil {
+			return st, err
+		}
 		if _, ok := SafeEntryPath(f.Name); !ok {
 			return st, &Invalid{
 				Type: "UnsafeZipEntry",
@@ -152,19 +180,82 @@ func scanZip(zr *zip.Reader) (zipStats, error) {
 	return st, nil
 }
 
+// verifyEntries reads every file of the archive through, decompressing it
+// as a stream, so that an entry whose data does not match its checksum or
+// its declared size fails validation here rather than when the archive is
+// unpacked on a domain. Nothing is kept in memory.
+func verifyEntries(zr *zip.Reader, src *source) error {
+	for _, f := range zr.File {
+		if f.Mode().IsDir() {
+			continue
+		}
+		rc, err := f.Open()
+		if err == nil {
+			var n int64
+			n, err = io.Copy(io.Discard, rc)
+			rc.Close()
+			if err == nil && uint64(n) != f.UncompressedSize64 {
+				err = fmt.Errorf("%d bytes where the header says %d", n, f.UncompressedSize64)
+			}
+		}
+		if err != nil {
+			return src.fault(&Invalid{
+				Type: "CorruptZipEntry",
+				Message: fmt.Sprintf("The zip file's entry %q cannot be decompressed intact (%v).",
+					f.Name, err),
+			})
+		}
+	}
+	return nil
+}
+
+// checkEntryKind refuses an entry that repeats another, or whose path is
+// both a file and a folder, which no unpacking can write.
+func checkEntryKind(f *zip.File, files, dirs map[string]bool) *Invalid {
+	name, ok := SafeEntryPath(f.Name)
+	if !ok {
+		return nil // scanZip reports it
+	}
+	clash := func(p string) *Invalid {
+		return &Invalid{Type: "DuplicateZipEntry",
+			Message: fmt.Sprintf("The zip file has %q twice, or both as a file and as a folder.", p)}
+	}
+	if f.Mode().IsDir() {
+		if files[name] {
+			return clash(name)
+		}
+		dirs[name] = true
+	} else {
+		if files[name] || dirs[name] {
+			return clash(name)
+		}
+		files[name] = true
+	}
+	for parent := path.Dir(name); parent != "."; parent = path.Dir(parent) {
+		if files[parent] {
+			return clash(parent)
+		}
+		dirs[parent] = true
+	}
+	return nil
+}
+
 // checkConfig accepts a PACKAGE-CONFIG: a zip of at least one file, with
 // safe entry paths, at most MaxPluginSize uncompressed.
 //
 // AWS: (unverified) what AWS checks in a configuration zip is not
 // documented; these are the checks that make it safe to unpack.
 func checkConfig(in Input) error {
-	zr, _, err := openZip(in)
+	zr, src, err := openZip(in)
 	if err != nil {
 		return err
 	}
 
 	st, err := scanZip(zr)
 	if err != nil {
+		return err
+	}
+	if err := verifyEntries(zr, src); err != nil {
 		return err
 	}
 

@@ -108,6 +108,7 @@ func TestCheckPluginProperties(t *testing.T) {
 		"      ACME text\n" +
 		"version 1.2.0   \n" +
 		"classname=com.acme.\\u0041nalysisAcmePlugin\n" +
+		"java.version: 21\n" +
 		"opensearch.version=2.19.0"
 	esDescriptor := descriptor("opensearch.version", "", "elasticsearch.version", "7.10.2")
 
@@ -128,11 +129,6 @@ func TestCheckPluginProperties(t *testing.T) {
 			MustZip(t, file{"opensearch/", ""}, file{"opensearch/" + descriptorName, goodDescriptor},
 				file{"opensearch/analysis-acme.jar", jar}),
 			props("Analysis for ACME text", size(goodDescriptor, jar)),
-		},
-		{
-			"no description", "OpenSearch_2.19",
-			MustZip(t, file{descriptorName, descriptor("description", "")}),
-			props("", size(descriptor("description", ""))),
 		},
 		{
 			"java properties syntax", "OpenSearch_2.19",
@@ -202,6 +198,14 @@ func TestCheckPluginVerdicts(t *testing.T) {
 		{"inner parent path", "", withName("lib/../../x"), "UnsafeZipEntry", `"lib/../../x"`},
 		{"backslash path", "", withName(`lib\..\x`), "UnsafeZipEntry", `"lib\\..\\x"`},
 		{"drive letter", "", withName("C:/x"), "UnsafeZipEntry", `"C:/x"`},
+		{"control character", "", withName("lib/a\tb.jar"), "UnsafeZipEntry", `"lib/a\tb.jar"`},
+		{"leftover prefix", "", withName(".removing-x/a.jar"), "UnsafeZipEntry", `".removing-x/a.jar"`},
+		{"long component", "", withName(strings.Repeat("a", 201)), "UnsafeZipEntry", "aaaa"},
+		{"duplicate entry", "", withName(descriptorName), "DuplicateZipEntry", descriptorName},
+		{"file and folder", "", MustZip(t, file{descriptorName, goodDescriptor}, file{"lib", "x"}, file{"lib/y.jar", "y"}),
+			"DuplicateZipEntry", `"lib"`},
+		{"folder then file", "", MustZip(t, file{descriptorName, goodDescriptor}, file{"lib/y.jar", "y"}, file{"lib", "x"}),
+			"DuplicateZipEntry", `"lib"`},
 
 		{"over 1 GiB", "", forged(t, 1<<30, []byte("jar"), file{descriptorName, goodDescriptor}),
 			"UncompressedSizeExceeded", "exceeds the maximum of 1073741824 bytes (1 GiB)"},
@@ -253,7 +257,15 @@ func TestCheckPluginVerdicts(t *testing.T) {
 		{"blank version", "", withDescriptor(descriptor("version", "   ")),
 			"InvalidPluginDescriptor", "missing the required properties: version."},
 		{"nothing", "", withDescriptor("# empty\n"), "InvalidPluginDescriptor",
-			"missing the required properties: name, version, classname, opensearch.version."},
+			"missing the required properties: name, description, version, classname, java.version, opensearch.version."},
+		{"no description", "", withDescriptor(descriptor("description", "")), "InvalidPluginDescriptor",
+			"missing the required properties: description."},
+		{"no java.version", "", withDescriptor(descriptor("java.version", "")), "InvalidPluginDescriptor",
+			"missing the required properties: java.version."},
+		{"name with a slash", "", withDescriptor(descriptor("name", "../../evil")), "InvalidPluginDescriptor",
+			"cannot be a plugin's folder name"},
+		{"name of a leftover", "", withDescriptor(descriptor("name", ".removing-x")), "InvalidPluginDescriptor",
+			"cannot be a plugin's folder name"},
 		{"no opensearch.version", "", withDescriptor(descriptor("opensearch.version", "")),
 			"InvalidPluginDescriptor", "missing the required properties: opensearch.version."},
 		{"elasticsearch.version for OpenSearch", "",
@@ -315,7 +327,8 @@ func TestCheckConfig(t *testing.T) {
 		{"one file", MustZip(t, file{"acme.yml", "acme.mode: fast\n"}), "", ""},
 		{"folders and files", MustZip(t, file{"config/", ""}, file{"config/acme/", ""},
 			file{"config/acme/stopwords.txt", "the\n"}), "", ""},
-		{"at the cap", forged(t, MaxPluginSize-1, []byte("x"), file{"a", "x"}), "", ""},
+		{"forged size at the cap", forged(t, MaxPluginSize-1, []byte("x"), file{"a", "x"}),
+			"CorruptZipEntry", "cannot be decompressed intact"},
 
 		{"not a zip", []byte("acme.mode: fast\n"), "InvalidZipFile", "not a valid zip file"},
 		{"empty zip", MustZip(t), "EmptyZipFile", "holds no files"},
@@ -365,6 +378,10 @@ func (r *recordingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // stores, which decompressing would expose as an error, and none of its
 // bytes are read. A stored entry after it keeps it out of the last KiB,
 // which archive/zip reads to find the end of the central directory.
+// TestCheckSizesFromHeaders checks that an archive claiming more than the
+// cap is refused from its headers, before any entry is decompressed, and
+// that one claiming less is read through and refused for data that does
+// not match its headers.
 func TestCheckSizesFromHeaders(t *testing.T) {
 	body := []byte(noise(256 << 10))
 	padding := noise(2 << 10)
@@ -376,10 +393,9 @@ func TestCheckSizesFromHeaders(t *testing.T) {
 		wantType string // "" for valid content
 	}{
 		{"plugin over 1 GiB", osemu.PackageTypeZipPlugin, 2 << 30, 0, "UncompressedSizeExceeded"},
-		{"plugin under 1 GiB", osemu.PackageTypeZipPlugin, 900 << 20,
-			900<<20 + int64(len(goodDescriptor)+len(padding)), ""},
+		{"plugin under 1 GiB", osemu.PackageTypeZipPlugin, 900 << 20, 0, "CorruptZipEntry"},
 		{"config over 1 GiB", osemu.PackageTypeConfig, 2 << 30, 0, "UncompressedSizeExceeded"},
-		{"config under 1 GiB", osemu.PackageTypeConfig, 900 << 20, 0, ""},
+		{"config under 1 GiB", osemu.PackageTypeConfig, 900 << 20, 0, "CorruptZipEntry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -419,6 +435,12 @@ func TestCheckSizesFromHeaders(t *testing.T) {
 			in.Content = rec
 			got, err := Check(in)
 
+			if tt.wantType == "CorruptZipEntry" {
+				// Under the cap, the entry is read through, and its data
+				// falls short of what its header claims.
+				MustVerdict(t, err, tt.wantType, `"lib/big.jar" cannot be decompressed intact`)
+				return
+			}
 			if tt.wantType != "" {
 				MustVerdict(t, err, tt.wantType, "exceeds the maximum")
 			} else if err != nil {

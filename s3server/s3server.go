@@ -75,6 +75,13 @@ func New(store osemu.Store, logger *slog.Logger, opts ...Option) *Handler {
 
 // ServeHTTP serves an S3 request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// A request that asks for "100 Continue" but has no body gets its final
+	// answer without one (net/http sends 100 only when a body is read).
+	// botocore then leaves the connection in a state where its next request
+	// waits for its read timeout, so such a connection is not kept.
+	if r.ContentLength == 0 && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		w.Header().Set("Connection", "close")
+	}
 	if err := prepareBody(r); err != nil {
 		writeError(w, r, err)
 		return

@@ -213,6 +213,9 @@ func (s *Service) DissociatePackages(ctx context.Context, scope osemu.Scope, dom
 			return s.dissociate(tx, sched, scope, domainName, packageIDs[i])
 		},
 		func(tx osemu.Tx, sched *scheduler, out []*osemu.Association) error {
+			if err := checkRequiredStay(tx, scope, domainName, out); err != nil {
+				return err
+			}
 			return s.dissociateDependents(tx, sched, scope, domainName, out)
 		})
 	if err != nil {
@@ -227,11 +230,14 @@ func (s *Service) DissociatePackages(ctx context.Context, scope osemu.Scope, dom
 
 // dissociate starts one dissociation inside a transaction.
 func (s *Service) dissociate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName, packageID string) (*osemu.Association, error) {
-	if _, err := visiblePackage(tx, scope, packageID); err != nil {
-		return nil, err
-	}
-
+	// A domain's association can always be undone by the domain's owner,
+	// also once the package's owner has stopped sharing it.
 	a, err := tx.GetAssociation(scope, domainName, packageID)
+	if errors.Is(err, osemu.ErrNotFound) {
+		if _, err := visiblePackage(tx, scope, packageID); err != nil {
+			return nil, err
+		}
+	}
 	if errors.Is(err, osemu.ErrNotFound) || (err == nil && a.Status == osemu.AssocDissociating) {
 		// The text Terraform's provider looks for to treat the
 		// association as already gone.
@@ -254,6 +260,58 @@ func (s *Service) dissociate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, d
 		return nil, err
 	}
 	return a, nil
+}
+
+// checkRequiredStay refuses to take a licence or configuration away from a
+// plugin that requires it and stays on the domain.
+//
+// AWS: (unverified) the code and wording.
+func checkRequiredStay(tx osemu.Tx, scope osemu.Scope, domainName string, out []*osemu.Association) error {
+	for _, a := range out {
+		if a.PackageType != osemu.PackageTypeLicense && a.PackageType != osemu.PackageTypeConfig {
+			continue
+		}
+		for _, id := range a.Prerequisites {
+			pa, err := tx.GetAssociation(scope, domainName, id)
+			if errors.Is(err, osemu.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if pa.Status == osemu.AssocDissociating {
+				continue
+			}
+			plugin, err := tx.GetPackage(id)
+			if errors.Is(err, osemu.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if requires(plugin, a.PackageType) {
+				return osemu.Errorf(osemu.CodeConflict,
+					"Plugin %s requires its %s and stays on domain %s; dissociate the plugin to take both away.",
+					id, a.PackageType, domainName)
+			}
+		}
+	}
+	return nil
+}
+
+// requires reports whether a plugin declares a package of type typ
+// REQUIRED.
+func requires(plugin *osemu.Package, typ osemu.PackageType) bool {
+	c := plugin.Configuration
+	switch {
+	case c == nil:
+		return false
+	case typ == osemu.PackageTypeLicense:
+		return c.LicenseRequirement == "REQUIRED"
+	case typ == osemu.PackageTypeConfig:
+		return c.ConfigurationRequirement == "REQUIRED"
+	}
+	return false
 }
 
 // dissociateDependents takes the licence and configuration packages of the

@@ -184,6 +184,20 @@ func checkConfiguration(typ osemu.PackageType, c *osemu.PackageConfiguration) er
 		return osemu.Errorf(osemu.CodeValidation,
 			"LicenseFilepath is not allowed when LicenseRequirement is NONE.")
 	}
+
+	// The path is where the licence goes inside the plugin's folder: no
+	// "." components, none too long to be a file name, and not over the
+	// plugin's descriptor.
+	for _, part := range strings.Split(c.LicenseFilepath, "/") {
+		if needsLicense && (part == "." || len(part) > 200) {
+			return osemu.Errorf(osemu.CodeValidation,
+				"LicenseFilepath %q is not a relative file path inside the plugin.", c.LicenseFilepath)
+		}
+	}
+	if c.LicenseFilepath == "plugin-descriptor.properties" {
+		return osemu.Errorf(osemu.CodeValidation,
+			"LicenseFilepath must not be the plugin's plugin-descriptor.properties.")
+	}
 	return nil
 }
 

@@ -23,9 +23,15 @@ const (
 func (s *Service) UpdatePackageScope(ctx context.Context, scope osemu.Scope, id, op string, users []string) ([]string, error) {
 	var allow []string
 	err := s.update(ctx, func(tx osemu.Tx, _ *scheduler) error {
-		p, err := ownedPackage(tx, scope, id, "shared")
+		p, err := visiblePackage(tx, scope, id)
 		if err != nil {
 			return err
+		}
+		if p.Scope != scope {
+			// The model lists no AccessDeniedException for this
+			// operation, unlike UpdatePackage and DeletePackage.
+			return osemu.Errorf(osemu.CodeValidation,
+				"Operation not allowed. Only the owner of package %s can change whom it is shared with.", id)
 		}
 
 		switch op {

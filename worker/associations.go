@@ -7,23 +7,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/deploy"
 )
-
-// Deployer writes the package versions domains run where an OpenSearch
-// node reads them (package deploy).
-type Deployer interface {
-	WriteDictionary(scope osemu.Scope, domain, packageID string, content io.Reader) error
-	RemoveDictionary(scope osemu.Scope, domain, packageID string) error
-	InstallPlugin(scope osemu.Scope, domain, pluginName string, zip io.ReaderAt, size int64) error
-	RemovePlugin(scope osemu.Scope, domain, pluginName string) error
-	WriteLicense(scope osemu.Scope, domain, pluginName, relPath string, content io.Reader) error
-	RemoveLicense(scope osemu.Scope, domain, pluginName, relPath string) error
-	InstallConfig(scope osemu.Scope, domain, pluginName string, zip io.ReaderAt, size int64) error
-	RemoveConfig(scope osemu.Scope, domain, pluginName string) error
-	RemoveDomain(scope osemu.Scope, domain string) error
-}
 
 // stepAssociation returns the association a step acts on if it is still
 // in status want; nil when it is gone or has moved on.
@@ -56,6 +44,7 @@ type target struct {
 	// belongs to, and pluginVersion the version of it the domain runs.
 	plugin        *osemu.Package
 	pluginVersion *osemu.PackageVersion
+	pluginStatus  osemu.DomainPackageStatus
 }
 
 // loadTarget reads an association in status want with its package, the
@@ -109,6 +98,7 @@ func (t *target) loadPlugin(tx osemu.Tx) error {
 		}
 		if pa != nil {
 			version = pa.Version
+			t.pluginStatus = pa.Status
 		} else if t.assoc.Status == osemu.AssocAssociating {
 			return nil
 		}
@@ -141,6 +131,15 @@ func (w *Worker) associate(ctx context.Context, step *osemu.Step) error {
 	}
 	if t == nil {
 		return w.skip(ctx, step)
+	}
+
+	// A licence or configuration waits for its plugin's own step, so that
+	// the two end the same way.
+	if t.pluginStatus == osemu.AssocAssociating {
+		return w.finish(ctx, step, func(_ osemu.Tx, next *next) error {
+			next.due = w.now().Add(max(w.delay/4, 10*time.Millisecond))
+			return next.schedule(osemu.StepAssociate, step.Scope, step.PackageID, step.DomainName)
+		})
 	}
 
 	var problem *osemu.ErrorDetails
@@ -194,11 +193,21 @@ func (w *Worker) checkTarget(tx osemu.Tx, t *target) (*osemu.ErrorDetails, error
 	}
 
 	if p.Type == osemu.PackageTypeLicense || p.Type == osemu.PackageTypeConfig {
-		if t.plugin == nil || t.pluginVersion == nil {
+		if t.plugin == nil || t.pluginVersion == nil || t.pluginStatus == "" {
 			return failure("PrerequisiteNotAssociated",
 				"The plugin this %s belongs to is not associated with domain %s.", p.Type, a.DomainName), nil
 		}
+		if t.pluginStatus != osemu.AssocActive && t.pluginStatus != osemu.AssocAssociating {
+			return failure("PrerequisiteFailed", "Plugin %s, which this %s belongs to, is %s on domain %s.",
+				t.plugin.ID, p.Type, t.pluginStatus, a.DomainName), nil
+		}
 		return nil, nil
+	}
+
+	if p.Type == osemu.PackageTypeZipPlugin {
+		if clash, err := pluginNameClash(tx, t); clash != nil || err != nil {
+			return clash, err
+		}
 	}
 
 	// A plugin that requires a licence or a configuration needs one
@@ -226,6 +235,36 @@ func (w *Worker) checkTarget(tx osemu.Tx, t *target) (*osemu.ErrorDetails, error
 	return nil, nil
 }
 
+// pluginNameClash refuses a plugin whose name another plugin on the domain
+// already has: a node cannot load two plugins of one name.
+func pluginNameClash(tx osemu.Tx, t *target) (*osemu.ErrorDetails, error) {
+	name := pluginName(t.pkg, t.version)
+	all, err := tx.ListAssociationsByDomain(t.assoc.Scope, t.assoc.DomainName, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range all {
+		if o.PackageID == t.pkg.ID || o.PackageType != osemu.PackageTypeZipPlugin ||
+			(o.Status != osemu.AssocActive && o.Status != osemu.AssocAssociating) {
+			continue
+		}
+		op, err := optional(tx.GetPackage(o.PackageID))
+		if err != nil || op == nil {
+			return nil, err
+		}
+		ov, err := optional(tx.GetPackageVersion(o.PackageID, o.Version))
+		if err != nil {
+			return nil, err
+		}
+		if pluginName(op, ov) == name {
+			return failure("PluginNameConflict",
+				"Domain %s already has plugin %s, named %s too; a domain cannot run two plugins of one name.",
+				t.assoc.DomainName, o.PackageID, name), nil
+		}
+	}
+	return nil, nil
+}
+
 // hasDependent reports whether the domain has a package of type typ that
 // names the plugin association a as its prerequisite and is not leaving.
 func hasDependent(tx osemu.Tx, a *osemu.Association, typ osemu.PackageType) (bool, error) {
@@ -242,8 +281,9 @@ func hasDependent(tx osemu.Tx, a *osemu.Association, typ osemu.PackageType) (boo
 	return false, nil
 }
 
-// install writes the version an association runs where a node reads it. A
-// failure fails the association.
+// install writes the version an association runs where a node reads it,
+// first removing what an older version of the association left under other
+// names. A failure fails the association.
 func (w *Worker) install(ctx context.Context, t *target) *osemu.ErrorDetails {
 	a, p, v := t.assoc, t.pkg, t.version
 	if p.Scope.Account == osemu.AWSOwner {
@@ -258,16 +298,26 @@ func (w *Worker) install(ctx context.Context, t *target) *osemu.ErrorDetails {
 	}
 	defer remove()
 
+	rec := deploy.Record{PackageID: p.ID, Type: p.Type, Version: v.Version}
 	switch p.Type {
-	case osemu.PackageTypeTxtDictionary:
-		err = w.deploy.WriteDictionary(a.Scope, a.DomainName, p.ID, io.NewSectionReader(f, 0, v.Blob.Size))
 	case osemu.PackageTypeZipPlugin:
-		err = w.deploy.InstallPlugin(a.Scope, a.DomainName, pluginName(p, v), f, v.Blob.Size)
+		rec.Plugin = pluginName(p, v)
 	case osemu.PackageTypeLicense:
-		err = w.deploy.WriteLicense(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion),
-			licensePath(t.plugin, f), io.NewSectionReader(f, 0, v.Blob.Size))
+		rec.Plugin = pluginName(t.plugin, t.pluginVersion)
+		rec.LicensePath = licensePath(t.plugin, f)
 	case osemu.PackageTypeConfig:
-		err = w.deploy.InstallConfig(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion), f, v.Blob.Size)
+		rec.Plugin = pluginName(t.plugin, t.pluginVersion)
+	}
+
+	old, ok, err := w.deploy.ReadRecord(a.Scope, a.DomainName, p.ID)
+	if err == nil && ok && (old.Plugin != rec.Plugin || old.LicensePath != rec.LicensePath) {
+		err = w.removeFiles(a.Scope, a.DomainName, old)
+	}
+	if err == nil {
+		err = w.writeFiles(a.Scope, a.DomainName, rec, f, v.Blob.Size)
+	}
+	if err == nil {
+		err = w.deploy.WriteRecord(a.Scope, a.DomainName, rec)
 	}
 	if err != nil {
 		w.log.Warn("deploy failed", "package_id", p.ID, "domain", a.DomainName, "error", err)
@@ -276,35 +326,52 @@ func (w *Worker) install(ctx context.Context, t *target) *osemu.ErrorDetails {
 	return nil
 }
 
-// uninstall removes what install wrote for an association that is gone.
-// Failures only leave files behind, so they are logged.
-func (w *Worker) uninstall(t *target) {
-	a, p := t.assoc, t.pkg
-	if w.deploy == nil || p == nil || p.Scope.Account == osemu.AWSOwner {
-		return
-	}
-
-	var err error
-	switch p.Type {
+// writeFiles writes what a record names from content.
+func (w *Worker) writeFiles(scope osemu.Scope, domain string, rec deploy.Record, content io.ReaderAt, size int64) error {
+	switch rec.Type {
 	case osemu.PackageTypeTxtDictionary:
-		err = w.deploy.RemoveDictionary(a.Scope, a.DomainName, p.ID)
+		return w.deploy.WriteDictionary(scope, domain, rec.PackageID, io.NewSectionReader(content, 0, size))
 	case osemu.PackageTypeZipPlugin:
-		if t.version != nil {
-			err = w.deploy.RemovePlugin(a.Scope, a.DomainName, pluginName(p, t.version))
-		}
+		return w.deploy.InstallPlugin(scope, domain, rec.Plugin, content, size)
 	case osemu.PackageTypeLicense:
-		if t.plugin != nil && t.pluginVersion != nil {
-			err = w.deploy.RemoveLicense(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion),
-				licensePath(t.plugin, nil))
-		}
+		return w.deploy.WriteLicense(scope, domain, rec.Plugin, rec.LicensePath, io.NewSectionReader(content, 0, size))
 	case osemu.PackageTypeConfig:
-		if t.plugin != nil && t.pluginVersion != nil {
-			err = w.deploy.RemoveConfig(a.Scope, a.DomainName, pluginName(t.plugin, t.pluginVersion))
-		}
+		return w.deploy.InstallConfig(scope, domain, rec.Plugin, content, size)
 	}
-	if err != nil {
-		w.log.Warn("undeploy failed", "package_id", p.ID, "domain", a.DomainName, "error", err)
+	return nil
+}
+
+// removeFiles removes what a record names.
+func (w *Worker) removeFiles(scope osemu.Scope, domain string, rec deploy.Record) error {
+	switch rec.Type {
+	case osemu.PackageTypeTxtDictionary:
+		return w.deploy.RemoveDictionary(scope, domain, rec.PackageID)
+	case osemu.PackageTypeZipPlugin:
+		return w.deploy.RemovePlugin(scope, domain, rec.Plugin)
+	case osemu.PackageTypeLicense:
+		return w.deploy.RemoveLicense(scope, domain, rec.Plugin, rec.LicensePath)
+	case osemu.PackageTypeConfig:
+		return w.deploy.RemoveConfig(scope, domain, rec.Plugin)
 	}
+	return nil
+}
+
+// uninstall removes the files of an association that is going, as its
+// record names them. It runs before the association's row goes, so a crash
+// in between repeats it rather than forgetting it.
+func (w *Worker) uninstall(t *target) error {
+	a := t.assoc
+	if w.deploy == nil {
+		return nil
+	}
+	rec, ok, err := w.deploy.ReadRecord(a.Scope, a.DomainName, a.PackageID)
+	if err != nil || !ok {
+		return err
+	}
+	if err := w.removeFiles(a.Scope, a.DomainName, rec); err != nil {
+		return err
+	}
+	return w.deploy.RemoveRecord(a.Scope, a.DomainName, a.PackageID)
 }
 
 // pluginName is the name a plugin's files go under: its descriptor's name,
@@ -344,6 +411,12 @@ func (w *Worker) dissociate(ctx context.Context, step *osemu.Step) error {
 		return w.skip(ctx, step)
 	}
 
+	// The files go first: should the process die before the row goes, the
+	// step runs again and finds nothing left to remove.
+	if err := w.uninstall(t); err != nil {
+		return fmt.Errorf("remove deployed files: %w", err)
+	}
+
 	done := false
 	err = w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
 		a, err := stepAssociation(tx, step, osemu.AssocDissociating)
@@ -356,9 +429,6 @@ func (w *Worker) dissociate(ctx context.Context, step *osemu.Step) error {
 	if err != nil || !done {
 		return err
 	}
-
-	// The files go once the association is gone for good.
-	w.uninstall(t)
 	w.log.Info("package dissociation done", "package_id", step.PackageID,
 		"domain", step.DomainName, "scope", step.Scope.String())
 	return nil
@@ -386,6 +456,24 @@ func (w *Worker) createDomain(ctx context.Context, step *osemu.Step) error {
 // deleteDomain removes a Deleting domain with its associations, their
 // pending steps, its tags and its deployed files.
 func (w *Worker) deleteDomain(ctx context.Context, step *osemu.Step) error {
+	// The files go first, as for dissociations; nothing but this step
+	// ever acts on a domain being deleted.
+	if w.deploy != nil {
+		var deleting *osemu.Domain
+		err := w.store.View(ctx, func(tx osemu.Tx) (err error) {
+			deleting, err = stepDomain(tx, step, osemu.DomainDeleting)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if deleting != nil {
+			if err := w.deploy.RemoveDomain(step.Scope, step.DomainName); err != nil {
+				return fmt.Errorf("remove deployed files: %w", err)
+			}
+		}
+	}
+
 	done := false
 	err := w.finish(ctx, step, func(tx osemu.Tx, _ *next) error {
 		d, err := stepDomain(tx, step, osemu.DomainDeleting)
@@ -413,12 +501,6 @@ func (w *Worker) deleteDomain(ctx context.Context, step *osemu.Step) error {
 	})
 	if err != nil || !done {
 		return err
-	}
-
-	if w.deploy != nil {
-		if err := w.deploy.RemoveDomain(step.Scope, step.DomainName); err != nil {
-			w.log.Warn("undeploy domain failed", "domain", step.DomainName, "error", err)
-		}
 	}
 	w.log.Info("domain deleted", "domain", step.DomainName, "scope", step.Scope.String())
 	return nil

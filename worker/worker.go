@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/deploy"
 )
 
 // Fetcher reads package content from S3.
@@ -60,7 +61,7 @@ type Config struct {
 
 	// Deploy, if set, receives the package versions domains run, when
 	// associations become ACTIVE and when they go.
-	Deploy Deployer
+	Deploy *deploy.Dir
 
 	// TempDir is where content that needs random access (zip archives) is
 	// spooled; the system's temporary directory by default.
@@ -80,7 +81,7 @@ type Worker struct {
 	wake  chan struct{}
 
 	tempDir string
-	deploy  Deployer
+	deploy  *deploy.Dir
 
 	// errMu guards lastErrLog, which rate-limits error logs of the run
 	// loop.

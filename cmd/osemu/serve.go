@@ -212,7 +212,7 @@ func (m *Main) Open(ctx context.Context) error {
 		s3 = s3server.New(store, m.log.With("component", "s3"))
 	}
 
-	var deployer worker.Deployer
+	var deployer *deploy.Dir
 	if c.DeployDir != "" {
 		d, err := deploy.New(c.DeployDir)
 		if err != nil {

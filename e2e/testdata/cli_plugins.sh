@@ -32,7 +32,7 @@ fails_with() {
 
 # A third-party plugin built for OpenSearch 2.19, its licence and config.
 mkdir plugin
-printf 'name=vendor-plugin\ndescription=Vendor analysis\nversion=1.0.0\nclassname=com.vendor.Plugin\nopensearch.version=2.19.0\n' \
+printf 'name=vendor-plugin\ndescription=Vendor analysis\nversion=1.0.0\nclassname=com.vendor.Plugin\njava.version=21\nopensearch.version=2.19.0\n' \
   > plugin/plugin-descriptor.properties
 printf 'jar' > plugin/vendor.jar
 (cd plugin && python3 -m zipfile -c ../vendor-plugin.zip plugin-descriptor.properties vendor.jar)

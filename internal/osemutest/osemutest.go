@@ -91,7 +91,7 @@ func NewWith(t testing.TB, opts Options) *Env {
 	t.Cleanup(func() { store.Close() })
 
 	quiet := slog.New(slog.DiscardHandler)
-	var deployer worker.Deployer
+	var deployer *deploy.Dir
 	if opts.DeployDir != "" {
 		d, err := deploy.New(opts.DeployDir)
 		if err != nil {
