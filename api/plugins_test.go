@@ -632,3 +632,37 @@ func TestLicenseFilepathRules(t *testing.T) {
 		&types.PackageConfiguration{LicenseRequirement: types.RequirementLevelNone, ConfigurationRequirement: types.RequirementLevelNone})
 	wantAPIError(t, err, 400, "ValidationException", "PackageConfiguration is only allowed for packages of type ZIP-PLUGIN")
 }
+
+func TestVendingAndEncryptionOptions(t *testing.T) {
+	e := newEnv(t)
+	e.PutObject("pkgs", "p.zip", pluginZip(t, "vended", "2.19.0"))
+	out, err := e.os.CreatePackage(ctx, &opensearch.CreatePackageInput{
+		PackageName: ptr("vended"), PackageType: types.PackageTypeZipPlugin, EngineVersion: ptr("OpenSearch_2.19"),
+		PackageSource:            &types.PackageSource{S3BucketName: ptr("pkgs"), S3Key: ptr("p.zip")},
+		PackageVendingOptions:    &types.PackageVendingOptions{VendingEnabled: ptr(true)},
+		PackageEncryptionOptions: &types.PackageEncryptionOptions{EncryptionEnabled: ptr(true), KmsKeyIdentifier: ptr("alias/pkgs")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Settle()
+	p := e.mustDescribePackage(t, *out.PackageDetails.PackageID)
+	if p.PackageVendingOptions == nil || !deref(p.PackageVendingOptions.VendingEnabled) ||
+		p.PackageEncryptionOptions == nil || !deref(p.PackageEncryptionOptions.EncryptionEnabled) ||
+		deref(p.PackageEncryptionOptions.KmsKeyIdentifier) != "alias/pkgs" {
+		t.Errorf("options not kept: vending %+v encryption %+v", p.PackageVendingOptions, p.PackageEncryptionOptions)
+	}
+
+	if _, err := e.os.UpdatePackage(ctx, &opensearch.UpdatePackageInput{PackageID: p.PackageID,
+		PackageSource:            &types.PackageSource{S3BucketName: ptr("pkgs"), S3Key: ptr("p.zip")},
+		PackageEncryptionOptions: &types.PackageEncryptionOptions{EncryptionEnabled: ptr(false)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.Settle()
+	p = e.mustDescribePackage(t, *p.PackageID)
+	if p.PackageEncryptionOptions == nil || deref(p.PackageEncryptionOptions.EncryptionEnabled) ||
+		p.PackageEncryptionOptions.KmsKeyIdentifier != nil {
+		t.Errorf("encryption options after update: %+v", p.PackageEncryptionOptions)
+	}
+}
