@@ -272,6 +272,24 @@ type Object struct {
 	ModifiedAt time.Time
 }
 
+// Upload is a multipart upload in progress on the embedded S3 endpoint. It
+// lives in the store so that a client may send its parts to any replica.
+type Upload struct {
+	ID        string
+	Bucket    string
+	Key       string
+	Metadata  map[string]string
+	CreatedAt time.Time
+}
+
+// Part is one part of a multipart upload.
+type Part struct {
+	UploadID   string
+	Number     int
+	Blob       BlobRef
+	ModifiedAt time.Time
+}
+
 // ObjectTx stores the buckets and objects of the embedded S3 endpoint.
 type ObjectTx interface {
 	// InsertBucket adds a bucket; ErrExists if the name is taken.
@@ -300,4 +318,28 @@ type ObjectTx interface {
 	// ListObjects returns up to limit objects of the bucket whose keys
 	// start with prefix and sort after after, ordered by key (bytewise).
 	ListObjects(bucket, prefix, after string, limit int) ([]*Object, error)
+
+	// InsertUpload adds an upload; ErrExists if the ID is taken.
+	InsertUpload(u *Upload) error
+
+	// GetUpload returns an upload.
+	GetUpload(id string) (*Upload, error)
+
+	// DeleteUpload removes an upload and its part rows (not their blobs,
+	// which the caller deletes) and returns the removed parts.
+	DeleteUpload(id string) ([]*Part, error)
+
+	// ListUploads returns up to limit uploads of a bucket whose keys start
+	// with prefix, ordered by key then ID, after the (afterKey, afterID)
+	// pair (both empty: from the start).
+	ListUploads(bucket, prefix, afterKey, afterID string, limit int) ([]*Upload, error)
+
+	// PutPart stores p, replacing the part of the same upload and number,
+	// which it returns (nil if none) so the caller can delete its blob.
+	// ErrNotFound if the upload does not exist.
+	PutPart(p *Part) (replaced *Part, err error)
+
+	// ListParts returns up to limit parts of an upload ordered by number,
+	// with a number above after.
+	ListParts(uploadID string, after, limit int) ([]*Part, error)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"path/filepath"
@@ -77,6 +78,29 @@ func TestQueryPlans(t *testing.T) {
 	for _, q := range queries {
 		checkPlan(t, s, q.name, q.sql, q.args, q.index)
 	}
+
+	// Uploads and parts come in index order: a sort in a temporary b-tree
+	// would read every match before returning the first.
+	pages := []query{{"list parts", listPartsSQL, []any{"U1", 5, 100}, "PRIMARY KEY"}}
+	for _, prefix := range []string{"", "a/", "\xff"} {
+		for _, after := range [][2]string{{"", ""}, {"a/b", ""}, {"a/b", "U1"}, {"", "U1"}} {
+			sql, args := listUploadsSQL("b", prefix, after[0], after[1], 100)
+			name := fmt.Sprintf("list uploads %q after %q", prefix, after)
+			pages = append(pages, query{name, sql, args, "s3_uploads_key"})
+		}
+	}
+	for _, q := range pages {
+		if plan := checkPlan(t, s, q.name, q.sql, q.args, q.index); strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s: plan sorts what it reads: %s", q.name, plan)
+		}
+	}
+
+	// Deleting an upload finds its parts by the primary key, the cascade
+	// included.
+	checkPlan(t, s, "delete parts", `DELETE FROM s3_parts WHERE upload_id = ?`, []any{"U1"},
+		"PRIMARY KEY (upload_id=?)")
+	checkPlan(t, s, "delete upload", `DELETE FROM s3_uploads WHERE id = ?`, []any{"U1"},
+		"PRIMARY KEY (id=?)")
 
 	// A viewer's page reads the viewer's scope and three ranges of grants,
 	// with filters or without.

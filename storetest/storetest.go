@@ -47,6 +47,9 @@ func Run(t *testing.T, open func(t *testing.T) osemu.Store) {
 		{"Buckets", testBuckets},
 		{"Objects", testObjects},
 		{"ObjectOrder", testObjectOrder},
+		{"Uploads", testUploads},
+		{"UploadOrder", testUploadOrder},
+		{"PartOrder", testPartOrder},
 		{"Meta", testMeta},
 	}
 	for _, a := range areas {

@@ -21,7 +21,10 @@ func testRollback(t *testing.T, s osemu.Store) {
 		must(t, "DeletePackage", tx.DeletePackage("F1"))
 		must(t, "InsertStep", tx.InsertStep(step(osemu.StepPackageCopy, scopeA, "F2", "", at(0))))
 		must(t, "InsertBucket", tx.InsertBucket(&osemu.Bucket{Name: "gone"}))
-		_, err := tx.PutMetaIfAbsent("gone", []byte("x"))
+		must(t, "InsertUpload", tx.InsertUpload(upload("gone", "gone", "k")))
+		_, err := tx.PutPart(part("gone", 1))
+		must(t, "PutPart", err)
+		_, err = tx.PutMetaIfAbsent("gone", []byte("x"))
 		must(t, "PutMetaIfAbsent", err)
 		return boom
 	})
@@ -58,6 +61,13 @@ func testRollback(t *testing.T, s osemu.Store) {
 		wantErr(t, "GetBucket after rollback", err, osemu.ErrNotFound)
 		_, err = tx.GetMeta("gone")
 		wantErr(t, "GetMeta after rollback", err, osemu.ErrNotFound)
+		_, err = tx.GetUpload("gone")
+		wantErr(t, "GetUpload after rollback", err, osemu.ErrNotFound)
+		parts, err := tx.ListParts("gone", 0, 0)
+		must(t, "ListParts", err)
+		if len(parts) != 0 {
+			t.Errorf("parts after rollback: got %d, want 0", len(parts))
+		}
 		return nil
 	})
 
