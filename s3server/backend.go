@@ -22,8 +22,9 @@ const listBatch = 1000
 // blob.
 const openAttempts = 3
 
-// backend implements gofakes3.Backend on an osemu.Store: buckets and objects
-// are rows, object content is a blob.
+// backend implements gofakes3.Backend and gofakes3.MultipartBackend on an
+// osemu.Store: buckets, objects, multipart uploads and their parts are rows,
+// the content of objects and parts is a blob.
 //
 // TODO(context): gofakes3 passes no request context to a Backend, so store
 // calls use the background context; a client that goes away still ends a
@@ -177,7 +178,8 @@ func (b *backend) BucketExists(name string) (bool, error) {
 	return err == nil, b.s3Error(err)
 }
 
-// DeleteBucket deletes a bucket that holds no object.
+// DeleteBucket deletes a bucket that holds no object, and the multipart
+// uploads in progress into it, as S3 does.
 func (b *backend) DeleteBucket(name string) error {
 	err := b.store.Update(context.Background(), func(tx osemu.Tx) error {
 		if _, err := tx.GetBucket(name); err != nil {
@@ -190,13 +192,16 @@ func (b *backend) DeleteBucket(name string) error {
 		if len(objects) > 0 {
 			return gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
 		}
+		if err := abortUploads(tx, name); err != nil {
+			return err
+		}
 		return tx.DeleteBucket(name)
 	})
 	return b.s3Error(err)
 }
 
-// ForceDeleteBucket deletes a bucket with its objects, for MinIO's
-// x-minio-force-delete header.
+// ForceDeleteBucket deletes a bucket with its objects and uploads, for
+// MinIO's x-minio-force-delete header.
 func (b *backend) ForceDeleteBucket(name string) error {
 	err := b.store.Update(context.Background(), func(tx osemu.Tx) error {
 		if _, err := tx.GetBucket(name); err != nil {
@@ -208,6 +213,9 @@ func (b *backend) ForceDeleteBucket(name string) error {
 				return err
 			}
 			if len(objects) == 0 {
+				if err := abortUploads(tx, name); err != nil {
+					return err
+				}
 				return tx.DeleteBucket(name)
 			}
 			for _, o := range objects {

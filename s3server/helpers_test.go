@@ -41,12 +41,28 @@ func testClock() fixedClock { return fixedClock{time.Now().UTC().Truncate(time.S
 // MustStore opens a SQLite store in a temporary directory.
 func MustStore(tb testing.TB) *sqlite.Store {
 	tb.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "osemu.db"))
+	return MustOpen(tb, filepath.Join(tb.TempDir(), "osemu.db"))
+}
+
+// MustOpen opens the SQLite store at path, closed when tb ends. Stores
+// opened on one path share their content as replicas on one database do.
+func MustOpen(tb testing.TB, path string) *sqlite.Store {
+	tb.Helper()
+	store, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { store.Close() })
 	return store
+}
+
+// MustServe serves an s3server.Handler on store on 127.0.0.1, closed when
+// tb ends.
+func MustServe(tb testing.TB, store osemu.Store, opts ...s3server.Option) *httptest.Server {
+	tb.Helper()
+	srv := httptest.NewServer(s3server.New(store, slog.New(slog.DiscardHandler), opts...))
+	tb.Cleanup(srv.Close)
+	return srv
 }
 
 // MustServer serves an s3server.Handler on a SQLite store on 127.0.0.1,

@@ -1,20 +1,24 @@
 // Package s3server is osemu's embedded S3 endpoint: enough of the S3 REST
 // API, path-style, for clients to put the dictionaries and plugins that
 // CreatePackage and UpdatePackage read. gofakes3 speaks the protocol; the
-// buckets and objects are rows of the osemu.Store and object content is a
-// blob, so every replica on a shared database sees the same objects.
+// buckets, objects and multipart uploads are rows of the osemu.Store and
+// content is a blob, so every replica on a shared database sees the same
+// objects and uploads.
 //
-// Supported: ListBuckets, CreateBucket, HeadBucket, DeleteBucket (empty
-// buckets only), ListObjects and ListObjectsV2 with prefix, delimiter and
-// pagination, PutObject, GetObject with Range, HeadObject, CopyObject,
-// DeleteObject, DeleteObjects and multipart uploads. Bodies may be
-// aws-chunked, and the checksums clients send are verified.
+// Supported: ListBuckets, CreateBucket, HeadBucket, DeleteBucket (of
+// buckets without objects; uploads in progress go with them), ListObjects
+// and ListObjectsV2 with prefix, delimiter and pagination, PutObject,
+// GetObject with Range, HeadObject, CopyObject, DeleteObject, DeleteObjects,
+// and multipart uploads: create, upload part, list uploads and parts, abort
+// and complete. Bodies may be aws-chunked, and the checksums clients send
+// are verified.
 //
 // AWS: requests are not authenticated (their signatures are not checked)
 // and buckets have no owner, policy, ACL, versioning or region.
 package s3server
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -27,17 +31,14 @@ import (
 	"github.com/osemu/osemu"
 )
 
-// Handler serves the S3 REST API from an osemu.Store.
+// Handler serves the S3 REST API from an osemu.Store. Multipart uploads in
+// progress, parts included, are kept in the store too, so that a client may
+// send the requests of one upload to different replicas, and an upload
+// outlives a restart.
 //
-// AWS: multipart uploads in progress live in the memory of the process
-// that took CreateMultipartUpload, parts included (gofakes3's uploader): a
-// restart loses them, with several replicas every request of one upload
-// must reach the same replica, and completing an upload holds twice its size
-// in memory until the object is stored. The completed object is stored like
-// any other. Part sizes are not checked (S3 wants 5 MiB but for the last).
-//
-// TODO(multipart): keep uploads and parts in the store, so that they are
-// durable and shared by replicas, once the Store has a place for them.
+// AWS: ListMultipartUploads and ListParts name no initiator or owner, and
+// EntityTooSmall carries no ProposedSize, MinSizeAllowed, PartNumber or
+// ETag.
 type Handler struct {
 	s3 http.Handler
 }
@@ -86,7 +87,59 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+
+	// gofakes3 answers the S3 errors it does not know, which only
+	// CompleteMultipartUpload returns, with 500.
+	if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") {
+		sw := &statusWriter{ResponseWriter: w}
+		defer sw.finish()
+		w = sw
+	}
 	h.s3.ServeHTTP(w, r)
+}
+
+// codeStatus holds the HTTP status of S3 error codes that gofakes3 does not
+// know.
+var codeStatus = map[gofakes3.ErrorCode]int{
+	errEntityTooSmall: http.StatusBadRequest,
+}
+
+// statusWriter holds back a 500 answer until its body shows its error code,
+// to answer with the status the code has in codeStatus, if any. Other
+// answers pass through.
+type statusWriter struct {
+	http.ResponseWriter
+	held bool
+	body bytes.Buffer
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if status == http.StatusInternalServerError {
+		w.held = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.held {
+		return w.body.Write(p)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// finish sends a held-back answer.
+func (w *statusWriter) finish() {
+	if !w.held {
+		return
+	}
+	status := http.StatusInternalServerError
+	var e struct{ Code gofakes3.ErrorCode }
+	if xml.Unmarshal(w.body.Bytes(), &e) == nil && codeStatus[e.Code] != 0 {
+		status = codeStatus[e.Code]
+	}
+	w.ResponseWriter.WriteHeader(status)
+	w.ResponseWriter.Write(w.body.Bytes())
 }
 
 // writeError renders an S3 error that gofakes3 was not asked to render.

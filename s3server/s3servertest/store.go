@@ -1,5 +1,6 @@
 // Package s3servertest provides an in-memory osemu.Store that holds only what
-// the embedded S3 endpoint uses: buckets, objects and blobs. It lets the
+// the embedded S3 endpoint uses: buckets, objects, multipart uploads and
+// their parts, and blobs. It lets the
 // s3server and source packages test their S3 code without a storage engine.
 //
 // Methods of the Store that the S3 endpoint does not use panic.
@@ -7,6 +8,7 @@ package s3servertest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -22,13 +24,16 @@ import (
 	"github.com/osemu/osemu"
 )
 
-// Store is an in-memory osemu.Store of buckets, objects and blobs. Update
+// Store is an in-memory osemu.Store of buckets, objects, uploads, parts and
+// blobs. Update
 // transactions run one at a time and apply their writes only if fn returns
 // nil, like a real engine's.
 type Store struct {
 	mu      sync.RWMutex
 	buckets map[string]osemu.Bucket
 	objects map[string]osemu.Object // by bucket + "\x00" + key
+	uploads map[string]osemu.Upload
+	parts   map[partID]osemu.Part
 	blobs   map[string][]byte
 	nextID  int
 }
@@ -38,6 +43,8 @@ func NewStore() *Store {
 	return &Store{
 		buckets: map[string]osemu.Bucket{},
 		objects: map[string]osemu.Object{},
+		uploads: map[string]osemu.Upload{},
+		parts:   map[partID]osemu.Part{},
 		blobs:   map[string][]byte{},
 	}
 }
@@ -68,7 +75,7 @@ func (s *Store) Update(ctx context.Context, fn func(osemu.Tx) error) error {
 		return err
 	}
 
-	s.buckets, s.objects = t.buckets, t.objects
+	s.buckets, s.objects, s.uploads, s.parts = t.buckets, t.objects, t.uploads, t.parts
 	for _, id := range t.deletedBlobs {
 		delete(s.blobs, id)
 	}
@@ -76,7 +83,12 @@ func (s *Store) Update(ctx context.Context, fn func(osemu.Tx) error) error {
 }
 
 func (s *Store) snapshot() *tx {
-	return &tx{buckets: maps.Clone(s.buckets), objects: maps.Clone(s.objects)}
+	return &tx{
+		buckets: maps.Clone(s.buckets),
+		objects: maps.Clone(s.objects),
+		uploads: maps.Clone(s.uploads),
+		parts:   maps.Clone(s.parts),
+	}
 }
 
 // WriteBlob stores the content of r.
@@ -133,7 +145,15 @@ type tx struct {
 
 	buckets      map[string]osemu.Bucket
 	objects      map[string]osemu.Object
+	uploads      map[string]osemu.Upload
+	parts        map[partID]osemu.Part
 	deletedBlobs []string
+}
+
+// partID names a part: its upload and number.
+type partID struct {
+	upload string
+	number int
 }
 
 func objectID(bucket, key string) string { return bucket + "\x00" + key }
@@ -225,4 +245,85 @@ func (t *tx) ListObjects(bucket, prefix, after string, limit int) ([]*osemu.Obje
 func (t *tx) DeleteBlob(id string) error {
 	t.deletedBlobs = append(t.deletedBlobs, id)
 	return nil
+}
+
+func (t *tx) InsertUpload(u *osemu.Upload) error {
+	if _, ok := t.uploads[u.ID]; ok {
+		return osemu.ErrExists
+	}
+	c := *u
+	c.Metadata = maps.Clone(u.Metadata)
+	t.uploads[u.ID] = c
+	return nil
+}
+
+func (t *tx) GetUpload(id string) (*osemu.Upload, error) {
+	u, ok := t.uploads[id]
+	if !ok {
+		return nil, osemu.ErrNotFound
+	}
+	u.Metadata = maps.Clone(u.Metadata)
+	return &u, nil
+}
+
+func (t *tx) DeleteUpload(id string) ([]*osemu.Part, error) {
+	if _, ok := t.uploads[id]; !ok {
+		return nil, osemu.ErrNotFound
+	}
+	parts, _ := t.ListParts(id, 0, 0)
+	for _, p := range parts {
+		delete(t.parts, partID{id, p.Number})
+	}
+	delete(t.uploads, id)
+	return parts, nil
+}
+
+func (t *tx) ListUploads(
+	bucket, prefix, afterKey, afterID string, limit int,
+) ([]*osemu.Upload, error) {
+	var out []*osemu.Upload
+	for _, u := range t.uploads {
+		after := (afterKey == "" && afterID == "") ||
+			u.Key > afterKey || (u.Key == afterKey && u.ID > afterID)
+		if u.Bucket == bucket && strings.HasPrefix(u.Key, prefix) && after {
+			out = append(out, &u)
+		}
+	}
+	slices.SortFunc(out, func(a, b *osemu.Upload) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.ID, b.ID))
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for _, u := range out {
+		u.Metadata = maps.Clone(u.Metadata)
+	}
+	return out, nil
+}
+
+func (t *tx) PutPart(p *osemu.Part) (*osemu.Part, error) {
+	if _, ok := t.uploads[p.UploadID]; !ok {
+		return nil, osemu.ErrNotFound
+	}
+	id := partID{p.UploadID, p.Number}
+	old, replaced := t.parts[id]
+	t.parts[id] = *p
+	if !replaced {
+		return nil, nil
+	}
+	return &old, nil
+}
+
+func (t *tx) ListParts(uploadID string, after, limit int) ([]*osemu.Part, error) {
+	var out []*osemu.Part
+	for id, p := range t.parts {
+		if id.upload == uploadID && id.number > after {
+			out = append(out, &p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *osemu.Part) int { return cmp.Compare(a.Number, b.Number) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
