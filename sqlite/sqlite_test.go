@@ -90,7 +90,8 @@ func TestQueryPlans(t *testing.T) {
 		}
 	}
 	for _, q := range pages {
-		if plan := checkPlan(t, s, q.name, q.sql, q.args, q.index); strings.Contains(plan, "TEMP B-TREE") {
+		plan := checkPlan(t, s, q.name, q.sql, q.args, q.index)
+		if strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: plan sorts what it reads: %s", q.name, plan)
 		}
 	}

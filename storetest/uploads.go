@@ -16,9 +16,11 @@ func upload(id, bucket, key string) *osemu.Upload {
 
 func part(uploadID string, number int) *osemu.Part {
 	return &osemu.Part{
-		UploadID:   uploadID,
-		Number:     number,
-		Blob:       osemu.BlobRef{ID: fmt.Sprintf("blob-%s-%d", uploadID, number), Size: 5 << 20, SHA256: "s", MD5: "m"},
+		UploadID: uploadID,
+		Number:   number,
+		Blob: osemu.BlobRef{
+			ID: fmt.Sprintf("blob-%s-%d", uploadID, number), Size: 5 << 20, SHA256: "s", MD5: "m",
+		},
 		ModifiedAt: at(time.Duration(number) * time.Second),
 	}
 }
@@ -274,7 +276,8 @@ func testPartOrder(t *testing.T, s osemu.Store) {
 				}
 			}
 			if got := partNumbers(ps); !slices.Equal(got, tc.want) {
-				t.Errorf("ListParts(after %d, limit %d): got %v, want %v", tc.after, tc.limit, got, tc.want)
+				t.Errorf("ListParts(after %d, limit %d): got %v, want %v",
+					tc.after, tc.limit, got, tc.want)
 			}
 		}
 		ps, err := tx.ListParts("U1", 9, 1)
