@@ -1,0 +1,155 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/osemu/osemu"
+)
+
+const associationColumns = `account, region, domain_name, package_id, package_name,
+	package_type, status, version, prerequisites, configuration, error_details, updated_at`
+
+func scanAssociation(s scanner) (*osemu.Association, error) {
+	var (
+		a                osemu.Association
+		typ, status      string
+		config, errDetls []byte
+		updated          pgtype.Timestamptz
+	)
+	err := s.Scan(&a.Scope.Account, &a.Scope.Region, &a.DomainName, &a.PackageID,
+		&a.PackageName, &typ, &status, &a.Version, &a.Prerequisites, &config, &errDetls, &updated)
+	if err != nil {
+		return nil, err
+	}
+	a.PackageType = osemu.PackageType(typ)
+	a.Status = osemu.DomainPackageStatus(status)
+	a.UpdatedAt = fromTS(updated)
+
+	var d decoder
+	d.json(config, &a.Configuration)
+	d.json(errDetls, &a.ErrorDetails)
+	if d.err != nil {
+		return nil, fmt.Errorf("association of %s with %s: %w", a.PackageID, a.DomainName, d.err)
+	}
+	return &a, nil
+}
+
+// PutAssociation inserts a or replaces the association of the same scope,
+// domain and package.
+func (x *tx) PutAssociation(a *osemu.Association) error {
+	var e encoder
+	args := []any{
+		a.Scope.Account, a.Scope.Region, a.DomainName, a.PackageID, a.PackageName,
+		string(a.PackageType), string(a.Status), a.Version, list(a.Prerequisites),
+		e.json(a.Configuration), e.json(a.ErrorDetails), ts(a.UpdatedAt),
+	}
+	if e.err != nil {
+		return fmt.Errorf("put association of %s with %s: %w", a.PackageID, a.DomainName, e.err)
+	}
+	const q = `INSERT INTO associations (` + associationColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (account, region, domain_name, package_id) DO UPDATE SET
+			package_name = excluded.package_name, package_type = excluded.package_type,
+			status = excluded.status, version = excluded.version,
+			prerequisites = excluded.prerequisites, configuration = excluded.configuration,
+			error_details = excluded.error_details, updated_at = excluded.updated_at`
+	if _, err := x.exec(q, args...); err != nil {
+		return fmt.Errorf("put association of %s with %s: %w", a.PackageID, a.DomainName, err)
+	}
+	return nil
+}
+
+// GetAssociation returns the association of a package with a domain.
+func (x *tx) GetAssociation(scope osemu.Scope, domainName, packageID string,
+) (*osemu.Association, error) {
+	const q = `SELECT ` + associationColumns + ` FROM associations
+		WHERE account = $1 AND region = $2 AND domain_name = $3 AND package_id = $4`
+	a, err := scanAssociation(x.queryRow(q, scope.Account, scope.Region, domainName, packageID))
+	if err != nil {
+		return nil, fmt.Errorf("get association of %s with %s: %w", packageID, domainName, err)
+	}
+	return a, nil
+}
+
+// DeleteAssociation removes the association of a package with a domain.
+func (x *tx) DeleteAssociation(scope osemu.Scope, domainName, packageID string) error {
+	const q = `DELETE FROM associations
+		WHERE account = $1 AND region = $2 AND domain_name = $3 AND package_id = $4`
+	tag, err := x.exec(q, scope.Account, scope.Region, domainName, packageID)
+	if err == nil {
+		err = mustAffect(tag)
+	}
+	if err != nil {
+		return fmt.Errorf("delete association of %s with %s: %w", packageID, domainName, err)
+	}
+	return nil
+}
+
+// Both listings walk an index from the key after the last one returned, in
+// the index's order, so a page costs what it returns.
+const (
+	listByPackageSQL = `SELECT ` + associationColumns + ` FROM associations
+		WHERE package_id = $1 AND account = $2 AND region = $3 AND domain_name > $4
+		ORDER BY domain_name LIMIT $5`
+	listByDomainSQL = `SELECT ` + associationColumns + ` FROM associations
+		WHERE account = $1 AND region = $2 AND domain_name = $3 AND package_id > $4
+		ORDER BY package_id LIMIT $5`
+)
+
+// ListAssociationsByPackage returns a page of the package's associations
+// with the scope's domains, ordered by domain name; limit 0 means no cap.
+func (x *tx) ListAssociationsByPackage(scope osemu.Scope, packageID, after string, lim int,
+) ([]*osemu.Association, error) {
+	rows, err := x.query(listByPackageSQL, packageID, scope.Account, scope.Region, after, limit(lim))
+	if err != nil {
+		return nil, fmt.Errorf("list associations of package %s: %w", packageID, err)
+	}
+	as, err := collect(x, rows, scanAssociation)
+	if err != nil {
+		return nil, fmt.Errorf("list associations of package %s: %w", packageID, err)
+	}
+	return as, nil
+}
+
+// ListAssociationsByDomain returns a page of the domain's associations,
+// ordered by package ID; limit 0 means no cap.
+func (x *tx) ListAssociationsByDomain(scope osemu.Scope, domainName, after string, lim int,
+) ([]*osemu.Association, error) {
+	rows, err := x.query(listByDomainSQL, scope.Account, scope.Region, domainName, after, limit(lim))
+	if err != nil {
+		return nil, fmt.Errorf("list associations of domain %s: %w", domainName, err)
+	}
+	as, err := collect(x, rows, scanAssociation)
+	if err != nil {
+		return nil, fmt.Errorf("list associations of domain %s: %w", domainName, err)
+	}
+	return as, nil
+}
+
+// countByPackageSQL counts through associations_package, whose first
+// column is the package ID.
+const countByPackageSQL = `SELECT count(*) FROM associations WHERE package_id = $1`
+
+// CountPackageAssociations returns how many domains, in any scope, the
+// package is associated with.
+func (x *tx) CountPackageAssociations(packageID string) (int, error) {
+	var n int
+	if err := x.queryRow(countByPackageSQL, packageID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count associations of package %s: %w", packageID, err)
+	}
+	return n, nil
+}
+
+// CountDomainAssociations returns how many packages are associated with
+// the domain.
+func (x *tx) CountDomainAssociations(scope osemu.Scope, domainName string) (int, error) {
+	var n int
+	const q = `SELECT count(*) FROM associations
+		WHERE account = $1 AND region = $2 AND domain_name = $3`
+	if err := x.queryRow(q, scope.Account, scope.Region, domainName).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count associations of domain %s: %w", domainName, err)
+	}
+	return n, nil
+}
