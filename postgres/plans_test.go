@@ -109,6 +109,14 @@ func TestQueryPlans(t *testing.T) {
 		{"count packages", `SELECT count(*) FROM packages WHERE account = $1 AND region = $2
 			AND type = ANY($3)`, []any{scope.Account, scope.Region, []string{"ZIP-PLUGIN"}},
 			[]string{"packages_scope"}},
+
+		// The trigger that keeps grants finds a package's rules by its
+		// seq, and deleting a package deletes its grants by seq (the
+		// foreign key's cascade runs this statement).
+		{"grant rules of a package", `SELECT region, grantee, seq FROM package_grant_rules
+			WHERE seq = $1`, []any{int64(5)}, []string{"packages_pkey"}},
+		{"grants of a package", `DELETE FROM package_grants WHERE seq = $1`, []any{int64(5)},
+			[]string{"package_grants_seq"}},
 	}
 
 	packageQueries := []struct {

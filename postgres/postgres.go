@@ -24,6 +24,8 @@
 // UTC truncated to milliseconds (the zero time stays zero); empty slices,
 // maps and json.RawMessage come back nil. Text cannot hold a NUL byte or
 // invalid UTF-8, which PostgreSQL refuses.
+//
+// The schema needs PostgreSQL 12 or later.
 package postgres
 
 import (
@@ -140,7 +142,9 @@ func firstSchema(searchPath string) string {
 	return first
 }
 
-// Close closes the pool's connections.
+// Close closes the pool's connections. It waits for connections that are
+// being closed, which, if the database stopped answering, may take the
+// pgx driver's 15 seconds to give up on telling it.
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
