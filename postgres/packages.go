@@ -187,10 +187,11 @@ func (x *tx) FindPackages(q osemu.PackageQuery) ([]*osemu.Package, error) {
 // findPackagesSQL builds the query of FindPackages. It first finds a page
 // of seqs, through the scope index when there is a scope, and the primary
 // key otherwise, then fetches their rows by primary key. Without filters,
-// the page's seqs come from the index alone: walking packages in seq order
-// instead, filtering out other scopes, could never look cheaper to the
-// planner, however small the scope. A page costs what it returns (plus
-// what filters skip).
+// the scope index alone gives the page's seqs (an index-only scan, once
+// vacuum has marked the table's pages all-visible), which leaves walking
+// packages in seq order, filtering out other scopes, the costlier plan
+// even for a small scope. A page costs what it returns (plus what filters
+// skip).
 func findPackagesSQL(q osemu.PackageQuery) (string, []any) {
 	if q.Viewer != nil {
 		return findVisibleSQL(q)

@@ -285,7 +285,7 @@ func rollback(ctx context.Context, t pgx.Tx) {
 	t.Rollback(ctx)
 }
 
-// backoff returns the pause before attempt+1: exponential from 1 ms up to
+// backoff returns the pause before attempt+1: exponential from 2 ms up to
 // 100 ms, half of it random, so that transactions that collided do not
 // collide again.
 func backoff(attempt int) time.Duration {
