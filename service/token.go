@@ -62,7 +62,7 @@ func (t *tokens) loadKey(ctx context.Context) ([]byte, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load token key: %w", err)
+		return nil, storeError(fmt.Errorf("load token key: %w", err))
 	}
 	t.key = key
 	return key, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/api"
 	"github.com/osemu/osemu/deploy"
+	"github.com/osemu/osemu/postgres"
 	"github.com/osemu/osemu/s3server"
 	"github.com/osemu/osemu/service"
 	"github.com/osemu/osemu/source"
@@ -43,6 +44,10 @@ type Config struct {
 	AWSPackages bool
 	DeployDir   string
 	Quotas      service.Quotas
+
+	// Store is "sqlite" (the embedded database in DataDir) or a
+	// postgres:// URL.
+	Store string
 }
 
 // Main is the running program: it opens the store, starts the worker and
@@ -52,7 +57,7 @@ type Main struct {
 
 	stderr   io.Writer
 	log      *slog.Logger
-	store    *sqlite.Store
+	store    osemu.Store
 	listener net.Listener
 	server   *http.Server
 	cancel   context.CancelFunc
@@ -71,6 +76,7 @@ func NewMain(stderr io.Writer) *Main {
 			LogFormat: "text",
 			LogLevel:  "info",
 			Quotas:    service.DefaultQuotas,
+			Store:     "sqlite",
 		},
 		stderr: stderr,
 	}
@@ -95,7 +101,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.SetOutput(m.stderr)
 	c := &m.Config
 	fs.StringVar(&c.Addr, "addr", c.Addr, "`address` to listen on, for the API and the embedded S3 endpoint")
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "`directory` where all state lives")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir,
+		"`directory` for state: the embedded database, temporary files")
+	fs.StringVar(&c.Store, "store", c.Store,
+		"where state lives: sqlite (in -data-dir) or a postgres:// URL shared by replicas")
 	fs.DurationVar(&c.Delay, "delay", c.Delay, "how long each asynchronous lifecycle step takes (0s allowed)")
 	fs.StringVar(&c.S3Endpoint, "s3-endpoint", c.S3Endpoint,
 		"`URL` of an external S3 to read package content from, instead of the embedded one")
@@ -157,6 +166,9 @@ func (c *Config) validate() error {
 	if c.Quotas.Packages < 1 || c.Quotas.Plugins < 1 || c.Quotas.DomainPackages < 1 {
 		return fmt.Errorf("-max-packages, -max-plugins and -max-domain-packages must be at least 1")
 	}
+	if c.Store != "sqlite" && !isPostgres(c.Store) {
+		return fmt.Errorf("-store must be sqlite or a postgres:// URL, got %q", c.Store)
+	}
 	if c.S3Endpoint != "" {
 		u, err := url.Parse(c.S3Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -197,7 +209,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(c.DataDir, "osemu.db"))
+	store, err := openStore(ctx, c)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -272,9 +284,35 @@ func (m *Main) Open(ctx context.Context) error {
 	}()
 
 	m.log.Info("osemu started", "version", osemu.Version, "addr", ln.Addr().String(),
-		"data_dir", c.DataDir, "delay", c.Delay, "s3_endpoint", c.S3Endpoint,
+		"data_dir", c.DataDir, "store", storeName(c.Store), "delay", c.Delay, "s3_endpoint", c.S3Endpoint,
 		"account_id", c.AccountID, "deploy_dir", c.DeployDir, "aws_packages", c.AWSPackages)
 	return nil
+}
+
+// openStore opens the store the settings name: PostgreSQL for a
+// postgres:// URL, else the embedded SQLite database in the data dir.
+func openStore(ctx context.Context, c Config) (osemu.Store, error) {
+	if isPostgres(c.Store) {
+		return postgres.Open(ctx, c.Store)
+	}
+	return sqlite.Open(ctx, filepath.Join(c.DataDir, "osemu.db"))
+}
+
+// storeName is the store setting without a password, for logs.
+func storeName(store string) string {
+	u, err := url.Parse(store)
+	if err != nil || u.User == nil {
+		return store
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// isPostgres reports whether a --store value names PostgreSQL.
+func isPostgres(store string) bool {
+	return strings.HasPrefix(store, "postgres://") || strings.HasPrefix(store, "postgresql://")
 }
 
 // Addr returns the address osemu listens on, once opened.
