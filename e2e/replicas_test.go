@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/osemu/osemu/internal/osemutest"
 )
 
 // postgresDSN returns the DSN of the test PostgreSQL with search_path set
@@ -27,10 +28,7 @@ import (
 // schema when it first opens the store.
 func postgresDSN(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("OSEMU_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
+	base := osemutest.PostgresDSN()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "osemu_e2e_" + hex.EncodeToString(b)

@@ -6,8 +6,12 @@ package osemutest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,10 +22,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/opensearch"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/osemu/osemu"
 	"github.com/osemu/osemu/api"
 	"github.com/osemu/osemu/deploy"
+	"github.com/osemu/osemu/postgres"
 	"github.com/osemu/osemu/s3server"
 	"github.com/osemu/osemu/service"
 	"github.com/osemu/osemu/source"
@@ -58,10 +64,63 @@ func (c *Clock) Add(d time.Duration) {
 // Env is a running osemu.
 type Env struct {
 	T      testing.TB
-	Store  *sqlite.Store
+	Store  osemu.Store
 	Clock  *Clock
 	Worker *worker.Worker
 	URL    string
+}
+
+// EngineEnv names the environment variable that selects the store engine
+// of an Env: "postgres" for PostgreSQL (at OSEMU_TEST_POSTGRES, in a fresh
+// schema per Env), anything else for SQLite in a temporary directory.
+const EngineEnv = "OSEMU_TEST_ENGINE"
+
+// PostgresDSN returns the DSN of the test PostgreSQL.
+func PostgresDSN() string {
+	if dsn := os.Getenv("OSEMU_TEST_POSTGRES"); dsn != "" {
+		return dsn
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// openStore opens the store of the engine EngineEnv selects.
+func openStore(t testing.TB) osemu.Store {
+	t.Helper()
+	ctx := context.Background()
+	if os.Getenv(EngineEnv) != "postgres" {
+		store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "osemu.db"))
+		if err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+		return store
+	}
+
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "osemu_api_" + hex.EncodeToString(b)
+	u, err := url.Parse(PostgresDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	store, err := postgres.Open(ctx, u.String(), postgres.WithMaxConns(4))
+	if err != nil {
+		t.Fatalf("open PostgreSQL store (is PostgreSQL up at %s?): %v", PostgresDSN(), err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, PostgresDSN())
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return store
 }
 
 // Options changes how an Env runs.
@@ -84,10 +143,7 @@ func NewWith(t testing.TB, opts Options) *Env {
 	t.Helper()
 	ctx := context.Background()
 
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "osemu.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
+	store := openStore(t)
 	t.Cleanup(func() { store.Close() })
 
 	quiet := slog.New(slog.DiscardHandler)
