@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/internal/sqlstore"
 )
 
 var scopeT = osemu.Scope{Account: "111111111111", Region: "us-east-1"}
@@ -973,7 +974,7 @@ func TestKeyEdges(t *testing.T) {
 func TestBlobChunks(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
-	content := strings.Repeat("x", 2*chunkSize+1)
+	content := strings.Repeat("x", 2*sqlstore.ChunkSize+1)
 	ref, err := s.WriteBlob(t.Context(), strings.NewReader(content))
 	if err != nil {
 		t.Fatal(err)
@@ -988,7 +989,7 @@ func TestBlobChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []chunk{{0, chunkSize}, {1, chunkSize}, {2, 1}}; !slices.Equal(got, want) {
+	if want := []chunk{{0, sqlstore.ChunkSize}, {1, sqlstore.ChunkSize}, {2, 1}}; !slices.Equal(got, want) {
 		t.Errorf("chunks: got %v, want %v", got, want)
 	}
 

@@ -2,21 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/internal/sqlstore"
 )
-
-// chunkSize is the size of a blob chunk: big enough that a write is mostly
-// content, small enough to hold in memory per reader and writer.
-const chunkSize = 1 << 20
 
 // WriteBlob stores the content of r in chunks, each in a transaction of its
 // own so that a long upload never holds the writer for long, and returns
@@ -24,39 +16,12 @@ const chunkSize = 1 << 20
 // needs the writer connection, so it must not be called from inside an
 // Update.
 func (s *Store) WriteBlob(ctx context.Context, r io.Reader) (osemu.BlobRef, error) {
-	ref := osemu.BlobRef{ID: rand.Text()}
-	sha, md := sha256.New(), md5.New()
-	buf := make([]byte, chunkSize)
-
-	// Chunk 0 is written even for empty content, so that the blob exists.
-	for seq := 0; ; seq++ {
-		n, rerr := io.ReadFull(r, buf)
-		last := errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)
-		if rerr != nil && !last {
-			s.dropBlob(ref.ID)
-			return osemu.BlobRef{}, fmt.Errorf("write blob: %w", rerr)
-		}
-		if n == 0 && seq > 0 {
-			break
-		}
-
-		chunk := buf[:n]
-		sha.Write(chunk)
-		md.Write(chunk)
-		ref.Size += int64(n)
+	put := func(id string, seq int, chunk []byte) error {
 		const q = `INSERT INTO blobs (blob_id, seq, data) VALUES (?, ?, ?)`
-		if _, err := s.w.ExecContext(ctx, q, ref.ID, seq, chunk); err != nil {
-			s.dropBlob(ref.ID)
-			return osemu.BlobRef{}, fmt.Errorf("write blob: %w", dbErr(err))
-		}
-		if last {
-			break
-		}
+		_, err := s.w.ExecContext(ctx, q, id, seq, chunk)
+		return dbErr(err)
 	}
-
-	ref.SHA256 = hex.EncodeToString(sha.Sum(nil))
-	ref.MD5 = hex.EncodeToString(md.Sum(nil))
-	return ref, nil
+	return sqlstore.WriteBlob(r, put, s.dropBlob)
 }
 
 // dropBlob removes the chunks of a failed write. It ignores the caller's
@@ -77,55 +42,15 @@ func (s *Store) OpenBlob(ctx context.Context, id string) (io.ReadCloser, error) 
 	if !last.Valid {
 		return nil, fmt.Errorf("open blob %s: %w", id, osemu.ErrNotFound)
 	}
-	return &blobReader{ctx: ctx, db: s.r, id: id, last: last.Int64}, nil
-}
-
-// blobReader streams a blob chunk by chunk.
-type blobReader struct {
-	ctx  context.Context
-	db   *sql.DB
-	id   string
-	next int64 // the next chunk to fetch
-	last int64 // the last chunk
-	buf  []byte
-	err  error
-}
-
-func (b *blobReader) Read(p []byte) (int, error) {
-	for len(b.buf) == 0 {
-		if b.err != nil {
-			return 0, b.err
-		}
-		if b.next > b.last {
-			return 0, io.EOF
-		}
-		b.buf, b.err = b.fetch()
+	fetch := func(seq int64) ([]byte, error) {
+		var data []byte
+		err := s.r.QueryRowContext(ctx, blobChunkSQL, id, seq).Scan(&data)
+		return data, dbErr(err)
 	}
-	n := copy(p, b.buf)
-	b.buf = b.buf[n:]
-	return n, nil
+	return sqlstore.NewBlobReader(id, last.Int64, fetch), nil
 }
 
 const blobChunkSQL = `SELECT data FROM blobs WHERE blob_id = ? AND seq = ?`
-
-func (b *blobReader) fetch() ([]byte, error) {
-	var data []byte
-	err := b.db.QueryRowContext(b.ctx, blobChunkSQL, b.id, b.next).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("read blob %s: chunk %d is gone: %w", b.id, b.next, io.ErrUnexpectedEOF)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", b.id, dbErr(err))
-	}
-	b.next++
-	return data, nil
-}
-
-// Close ends the reading.
-func (b *blobReader) Close() error {
-	b.buf, b.err = nil, errors.New("read blob: reader closed")
-	return nil
-}
 
 // DeleteBlob removes a blob's content.
 func (x *tx) DeleteBlob(id string) error {

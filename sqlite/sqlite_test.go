@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/internal/sqlstore"
 )
 
 var scopeT = osemu.Scope{Account: "111111111111", Region: "us-east-1"}
@@ -485,7 +486,7 @@ func TestBlobChunks(t *testing.T) {
 
 	// The pipe's Write returns once WriteBlob has read all of it, so the
 	// first chunk is stored and WriteBlob waits for the rest.
-	first := bytes.Repeat([]byte{1}, chunkSize+1)
+	first := bytes.Repeat([]byte{1}, sqlstore.ChunkSize+1)
 	if _, err := pw.Write(first); err != nil {
 		t.Fatal(err)
 	}
@@ -496,14 +497,14 @@ func TestBlobChunks(t *testing.T) {
 		t.Fatalf("Update during WriteBlob: %v", err)
 	}
 
-	pw.Write(bytes.Repeat([]byte{2}, chunkSize))
+	pw.Write(bytes.Repeat([]byte{2}, sqlstore.ChunkSize))
 	pw.Close()
 	r := <-done
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if r.ref.Size != 2*chunkSize+1 {
-		t.Errorf("Size: got %d, want %d", r.ref.Size, 2*chunkSize+1)
+	if r.ref.Size != 2*sqlstore.ChunkSize+1 {
+		t.Errorf("Size: got %d, want %d", r.ref.Size, 2*sqlstore.ChunkSize+1)
 	}
 
 	rows, err := s.r.Query(`SELECT seq, length(data) FROM blobs WHERE blob_id = ? ORDER BY seq`, r.ref.ID)
@@ -520,7 +521,7 @@ func TestBlobChunks(t *testing.T) {
 		sizes = append(sizes, n)
 	}
 	rows.Close()
-	if want := []int{chunkSize, chunkSize, 1}; !slices.Equal(sizes, want) {
+	if want := []int{sqlstore.ChunkSize, sqlstore.ChunkSize, 1}; !slices.Equal(sizes, want) {
 		t.Errorf("chunk sizes: got %v, want %v", sizes, want)
 	}
 
