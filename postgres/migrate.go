@@ -4,14 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/osemu/osemu/internal/sqlstore"
 )
 
 // migrationFS holds the schema migrations, named NNNN_what.sql. A released
@@ -20,40 +17,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", base)
-		}
-		b, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i := 1; i < len(out); i++ {
-		if out[i].version == out[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", out[i-1].name, out[i].name)
-		}
-	}
-	return out, nil
+func migrations() ([]sqlstore.Migration, error) {
+	return sqlstore.LoadMigrations(migrationFS, "migrations")
 }
 
 // migrateLock is the key of the advisory lock that migrations hold, so that
@@ -76,7 +42,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 // applyMigrations applies those of all, in version order, that the
 // database lacks. Tests call it with the first migrations only, to build
 // an older database.
-func applyMigrations(ctx context.Context, pool *pgxpool.Pool, schema string, all []migration,
+func applyMigrations(ctx context.Context, pool *pgxpool.Pool, schema string, all []sqlstore.Migration,
 ) error {
 	// READ COMMITTED: each statement after the lock sees what the replica
 	// that held it before committed.
@@ -126,24 +92,18 @@ func applyMigrations(ctx context.Context, pool *pgxpool.Pool, schema string, all
 		return fmt.Errorf("migrate: %w", dbErr(err, false))
 	}
 
-	// A database migrated by a newer osemu may hold data this one would
-	// misread.
-	if n := len(all); n > 0 && current > all[n-1].version {
-		return fmt.Errorf("migrate: schema version %d is newer than this osemu knows (%d)",
-			current, all[n-1].version)
+	pending, err := sqlstore.Pending(all, current)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
-
-	for _, m := range all {
-		if m.version <= current {
-			continue
-		}
+	for _, m := range pending {
 		// Without arguments, Exec runs the file's statements as one
 		// simple query.
-		if err := exec(m.name, m.sql); err != nil {
+		if err := exec(m.Name, m.SQL); err != nil {
 			return err
 		}
 		const record = `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`
-		if err := exec(m.name, record, m.version, m.name); err != nil {
+		if err := exec(m.Name, record, m.Version, m.Name); err != nil {
 			return err
 		}
 	}

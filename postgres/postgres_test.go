@@ -102,7 +102,7 @@ func TestOpenConcurrently(t *testing.T) {
 		}
 		var want []int
 		for _, m := range all {
-			want = append(want, m.version)
+			want = append(want, m.Version)
 		}
 		if !slices.Equal(versions, want) {
 			t.Errorf("round %d: applied migrations %v, want %v", round, versions, want)
@@ -128,7 +128,7 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) == 0 || all[0].version != 1 {
+	if len(all) == 0 || all[0].Version != 1 {
 		t.Fatalf("migrations: got %d, want the first to be version 1", len(all))
 	}
 	schema := newSchema(t)

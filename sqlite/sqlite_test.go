@@ -322,7 +322,7 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) == 0 || all[0].version != 1 {
+	if len(all) == 0 || all[0].Version != 1 {
 		t.Fatalf("migrations: got %d, want the first to be version 1", len(all))
 	}
 
@@ -348,7 +348,7 @@ func TestMigrations(t *testing.T) {
 
 	// Opening again applies nothing twice.
 	first := applied()
-	if len(first) != len(all) || first[len(first)-1] != all[len(all)-1].version {
+	if len(first) != len(all) || first[len(first)-1] != all[len(all)-1].Version {
 		t.Errorf("applied migrations: got %v, want %d of them", first, len(all))
 	}
 	if again := applied(); len(again) != len(first) {
