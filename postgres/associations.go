@@ -28,10 +28,10 @@ func scanAssociation(s scanner) (*osemu.Association, error) {
 	a.UpdatedAt = fromTS(updated)
 
 	var d decoder
-	d.json(config, &a.Configuration)
-	d.json(errDetls, &a.ErrorDetails)
-	if d.err != nil {
-		return nil, fmt.Errorf("association of %s with %s: %w", a.PackageID, a.DomainName, d.err)
+	d.JSON(config, &a.Configuration)
+	d.JSON(errDetls, &a.ErrorDetails)
+	if d.Err != nil {
+		return nil, fmt.Errorf("association of %s with %s: %w", a.PackageID, a.DomainName, d.Err)
 	}
 	return &a, nil
 }
@@ -43,10 +43,10 @@ func (x *tx) PutAssociation(a *osemu.Association) error {
 	args := []any{
 		a.Scope.Account, a.Scope.Region, a.DomainName, a.PackageID, a.PackageName,
 		string(a.PackageType), string(a.Status), a.Version, list(a.Prerequisites),
-		e.json(a.Configuration), e.json(a.ErrorDetails), ts(a.UpdatedAt),
+		e.JSON(a.Configuration), e.JSON(a.ErrorDetails), ts(a.UpdatedAt),
 	}
-	if e.err != nil {
-		return fmt.Errorf("put association of %s with %s: %w", a.PackageID, a.DomainName, e.err)
+	if e.Err != nil {
+		return fmt.Errorf("put association of %s with %s: %w", a.PackageID, a.DomainName, e.Err)
 	}
 	const q = `INSERT INTO associations (` + associationColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)

@@ -88,8 +88,8 @@ func scanObject(s scanner) (*osemu.Object, error) {
 	}
 	o.ModifiedAt = fromTS(modified)
 	var d decoder
-	d.json(meta, &o.Metadata)
-	return &o, d.err
+	d.JSON(meta, &o.Metadata)
+	return &o, d.Err
 }
 
 // metadata encodes S3 metadata; an empty map is stored as none.
@@ -97,7 +97,7 @@ func metadata(e *encoder, m map[string]string) any {
 	if len(m) == 0 {
 		return nil
 	}
-	return e.json(m)
+	return e.JSON(m)
 }
 
 // PutObject stores o and returns the object it replaced, if any.
@@ -112,8 +112,8 @@ func (x *tx) PutObject(o *osemu.Object) (*osemu.Object, error) {
 
 	var e encoder
 	meta := metadata(&e, o.Metadata)
-	if e.err != nil {
-		return nil, fmt.Errorf("put object %s/%s: %w", o.Bucket, o.Key, e.err)
+	if e.Err != nil {
+		return nil, fmt.Errorf("put object %s/%s: %w", o.Bucket, o.Key, e.Err)
 	}
 	const q = `INSERT INTO s3_objects (` + objectColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

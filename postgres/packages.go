@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/internal/sqlstore"
 )
 
 const packageColumns = `seq, id, account, region, name, type, description, status,
@@ -21,13 +21,13 @@ const packageColumns = `seq, id, account, region, name, type, description, statu
 func packageArgs(p *osemu.Package) ([]any, error) {
 	var e encoder
 	args := []any{
-		string(p.Type), p.Description, string(p.Status), e.json(p.ErrorDetails),
-		p.EngineVersion, p.Version, e.json(p.Configuration), e.json(p.PluginProperties),
-		e.json(p.VendingOptions), e.json(p.EncryptionOptions), list(p.AllowList),
-		e.json(p.Pending), ts(p.UpdatedAt),
+		string(p.Type), p.Description, string(p.Status), e.JSON(p.ErrorDetails),
+		p.EngineVersion, p.Version, e.JSON(p.Configuration), e.JSON(p.PluginProperties),
+		e.JSON(p.VendingOptions), e.JSON(p.EncryptionOptions), list(p.AllowList),
+		e.JSON(p.Pending), ts(p.UpdatedAt),
 	}
-	if e.err != nil {
-		return nil, fmt.Errorf("package %s: %w", p.ID, e.err)
+	if e.Err != nil {
+		return nil, fmt.Errorf("package %s: %w", p.ID, e.Err)
 	}
 	return args, nil
 }
@@ -52,14 +52,14 @@ func scanPackage(s scanner) (*osemu.Package, error) {
 	p.UpdatedAt = fromTS(updated)
 
 	var d decoder
-	d.json(errDetails, &p.ErrorDetails)
-	d.json(config, &p.Configuration)
-	d.json(props, &p.PluginProperties)
-	d.json(vend, &p.VendingOptions)
-	d.json(enc, &p.EncryptionOptions)
-	d.json(pending, &p.Pending)
-	if d.err != nil {
-		return nil, fmt.Errorf("package %s: %w", p.ID, d.err)
+	d.JSON(errDetails, &p.ErrorDetails)
+	d.JSON(config, &p.Configuration)
+	d.JSON(props, &p.PluginProperties)
+	d.JSON(vend, &p.VendingOptions)
+	d.JSON(enc, &p.EncryptionOptions)
+	d.JSON(pending, &p.Pending)
+	if d.Err != nil {
+		return nil, fmt.Errorf("package %s: %w", p.ID, d.Err)
 	}
 	return &p, nil
 }
@@ -336,9 +336,9 @@ func scanVersion(s scanner) (*osemu.PackageVersion, error) {
 	v.CreatedAt = fromTS(created)
 
 	var d decoder
-	d.json(props, &v.PluginProperties)
-	d.json(config, &v.Configuration)
-	return &v, d.err
+	d.JSON(props, &v.PluginProperties)
+	d.JSON(config, &v.Configuration)
+	return &v, d.Err
 }
 
 // insertVersionSQL adds a version if its package exists and has no version
@@ -353,9 +353,9 @@ const insertVersionSQL = `INSERT INTO package_versions (` + versionColumns + `)
 // package does not exist, and ErrExists if it has that version number.
 func (x *tx) InsertPackageVersion(v *osemu.PackageVersion) error {
 	var e encoder
-	props, config := e.json(v.PluginProperties), e.json(v.Configuration)
-	if e.err != nil {
-		return fmt.Errorf("insert version %d of package %s: %w", v.Version, v.PackageID, e.err)
+	props, config := e.JSON(v.PluginProperties), e.JSON(v.Configuration)
+	if e.Err != nil {
+		return fmt.Errorf("insert version %d of package %s: %w", v.Version, v.PackageID, e.Err)
 	}
 	tag, err := x.exec(insertVersionSQL, v.PackageID, v.Version, v.CommitMessage,
 		ts(v.CreatedAt), v.Blob.ID, v.Blob.Size, v.Blob.SHA256, v.Blob.MD5, props, config)
@@ -409,25 +409,12 @@ func (x *tx) ListPackageVersions(packageID string, before, lim int,
 	return vs, nil
 }
 
-// encoder turns optional values into json column values, remembering the
-// first error so that a row's arguments read as one expression.
-type encoder struct{ err error }
+// encoder encodes JSON as bytes, which pgx sends to a json column as
+// they are.
+type encoder = sqlstore.Encoder[[]byte]
 
-// json returns v as JSON text, or NULL for a nil pointer, slice or map.
-func (e *encoder) json(v any) any {
-	if e.err != nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		e.err = err
-		return nil
-	}
-	if string(b) == "null" {
-		return nil
-	}
-	return b
-}
+// decoder decodes json columns, scanned as []byte.
+type decoder = sqlstore.Decoder
 
 // list returns v as a text[] value, or NULL when it is empty: empty lists
 // come back nil.
@@ -436,18 +423,4 @@ func list(v []string) any {
 		return nil
 	}
 	return v
-}
-
-// decoder is the inverse of encoder.
-type decoder struct{ err error }
-
-// json decodes b into dst, a pointer to a pointer, slice or map, which it
-// leaves nil if b is NULL.
-func (d *decoder) json(b []byte, dst any) {
-	if d.err != nil || b == nil {
-		return
-	}
-	if err := json.Unmarshal(b, dst); err != nil {
-		d.err = fmt.Errorf("decode %T: %w", dst, err)
-	}
 }

@@ -25,8 +25,8 @@ func scanUpload(s scanner) (*osemu.Upload, error) {
 	}
 	u.CreatedAt = fromTS(created)
 	var d decoder
-	d.json(meta, &u.Metadata)
-	return &u, d.err
+	d.JSON(meta, &u.Metadata)
+	return &u, d.Err
 }
 
 // InsertUpload adds an upload. A taken ID is ErrExists, and leaves the
@@ -34,8 +34,8 @@ func scanUpload(s scanner) (*osemu.Upload, error) {
 func (x *tx) InsertUpload(u *osemu.Upload) error {
 	var e encoder
 	meta := metadata(&e, u.Metadata)
-	if e.err != nil {
-		return fmt.Errorf("insert upload %s: %w", u.ID, e.err)
+	if e.Err != nil {
+		return fmt.Errorf("insert upload %s: %w", u.ID, e.Err)
 	}
 	const q = `INSERT INTO s3_uploads (` + uploadColumns + `) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT DO NOTHING`

@@ -14,7 +14,7 @@ func scanAssociation(s scanner) (*osemu.Association, error) {
 	var (
 		a                         osemu.Association
 		typ, status               string
-		prereqs, config, errDetls sql.NullString
+		prereqs, config, errDetls []byte
 		updated                   sql.NullInt64
 	)
 	err := s.Scan(&a.Scope.Account, &a.Scope.Region, &a.DomainName, &a.PackageID,
@@ -27,11 +27,11 @@ func scanAssociation(s scanner) (*osemu.Association, error) {
 	a.UpdatedAt = fromMS(updated)
 
 	var d decoder
-	d.json(prereqs, &a.Prerequisites)
-	d.json(config, &a.Configuration)
-	d.json(errDetls, &a.ErrorDetails)
-	if d.err != nil {
-		return nil, fmt.Errorf("association of %s with %s: %w", a.PackageID, a.DomainName, d.err)
+	d.JSON(prereqs, &a.Prerequisites)
+	d.JSON(config, &a.Configuration)
+	d.JSON(errDetls, &a.ErrorDetails)
+	if d.Err != nil {
+		return nil, fmt.Errorf("association of %s with %s: %w", a.PackageID, a.DomainName, d.Err)
 	}
 	return &a, nil
 }
@@ -42,11 +42,11 @@ func (x *tx) PutAssociation(a *osemu.Association) error {
 	var e encoder
 	args := []any{
 		a.Scope.Account, a.Scope.Region, a.DomainName, a.PackageID, a.PackageName,
-		string(a.PackageType), string(a.Status), a.Version, e.list(a.Prerequisites),
-		e.json(a.Configuration), e.json(a.ErrorDetails), ms(a.UpdatedAt),
+		string(a.PackageType), string(a.Status), a.Version, list(&e, a.Prerequisites),
+		e.JSON(a.Configuration), e.JSON(a.ErrorDetails), ms(a.UpdatedAt),
 	}
-	if e.err != nil {
-		return fmt.Errorf("put association of %s with %s: %w", a.PackageID, a.DomainName, e.err)
+	if e.Err != nil {
+		return fmt.Errorf("put association of %s with %s: %w", a.PackageID, a.DomainName, e.Err)
 	}
 	const q = `INSERT INTO associations (` + associationColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

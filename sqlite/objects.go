@@ -69,7 +69,7 @@ const objectColumns = `bucket, key, blob_id, blob_size, blob_sha256, blob_md5, m
 func scanObject(s scanner) (*osemu.Object, error) {
 	var (
 		o        osemu.Object
-		meta     sql.NullString
+		meta     []byte
 		modified sql.NullInt64
 	)
 	err := s.Scan(&o.Bucket, &o.Key, &o.Blob.ID, &o.Blob.Size, &o.Blob.SHA256, &o.Blob.MD5,
@@ -79,8 +79,8 @@ func scanObject(s scanner) (*osemu.Object, error) {
 	}
 	o.ModifiedAt = fromMS(modified)
 	var d decoder
-	d.json(meta, &o.Metadata)
-	return &o, d.err
+	d.JSON(meta, &o.Metadata)
+	return &o, d.Err
 }
 
 // PutObject stores o and returns the object it replaced, if any.
@@ -97,10 +97,10 @@ func (x *tx) PutObject(o *osemu.Object) (*osemu.Object, error) {
 	var e encoder
 	var meta any
 	if len(o.Metadata) > 0 {
-		meta = e.json(o.Metadata)
+		meta = e.JSON(o.Metadata)
 	}
-	if e.err != nil {
-		return nil, fmt.Errorf("put object %s/%s: %w", o.Bucket, o.Key, e.err)
+	if e.Err != nil {
+		return nil, fmt.Errorf("put object %s/%s: %w", o.Bucket, o.Key, e.Err)
 	}
 	const q = `INSERT INTO s3_objects (` + objectColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)

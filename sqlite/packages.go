@@ -17,13 +17,13 @@ const packageColumns = `seq, id, account, region, name, type, description, statu
 func packageArgs(p *osemu.Package) ([]any, error) {
 	var e encoder
 	args := []any{
-		string(p.Type), p.Description, string(p.Status), e.json(p.ErrorDetails),
-		p.EngineVersion, p.Version, e.json(p.Configuration), e.json(p.PluginProperties),
-		e.json(p.VendingOptions), e.json(p.EncryptionOptions), e.list(p.AllowList),
-		e.json(p.Pending), ms(p.UpdatedAt),
+		string(p.Type), p.Description, string(p.Status), e.JSON(p.ErrorDetails),
+		p.EngineVersion, p.Version, e.JSON(p.Configuration), e.JSON(p.PluginProperties),
+		e.JSON(p.VendingOptions), e.JSON(p.EncryptionOptions), list(&e, p.AllowList),
+		e.JSON(p.Pending), ms(p.UpdatedAt),
 	}
-	if e.err != nil {
-		return nil, fmt.Errorf("package %s: %w", p.ID, e.err)
+	if e.Err != nil {
+		return nil, fmt.Errorf("package %s: %w", p.ID, e.Err)
 	}
 	return args, nil
 }
@@ -32,8 +32,8 @@ func scanPackage(s scanner) (*osemu.Package, error) {
 	var (
 		p                                         osemu.Package
 		typ, status                               string
-		errDetails, config, props, vend, enc, lst sql.NullString
-		pending                                   sql.NullString
+		errDetails, config, props, vend, enc, lst []byte
+		pending                                   []byte
 		created, updated                          sql.NullInt64
 	)
 	err := s.Scan(&p.Seq, &p.ID, &p.Scope.Account, &p.Scope.Region, &p.Name, &typ,
@@ -48,15 +48,15 @@ func scanPackage(s scanner) (*osemu.Package, error) {
 	p.UpdatedAt = fromMS(updated)
 
 	var d decoder
-	d.json(errDetails, &p.ErrorDetails)
-	d.json(config, &p.Configuration)
-	d.json(props, &p.PluginProperties)
-	d.json(vend, &p.VendingOptions)
-	d.json(enc, &p.EncryptionOptions)
-	d.json(lst, &p.AllowList)
-	d.json(pending, &p.Pending)
-	if d.err != nil {
-		return nil, fmt.Errorf("package %s: %w", p.ID, d.err)
+	d.JSON(errDetails, &p.ErrorDetails)
+	d.JSON(config, &p.Configuration)
+	d.JSON(props, &p.PluginProperties)
+	d.JSON(vend, &p.VendingOptions)
+	d.JSON(enc, &p.EncryptionOptions)
+	d.JSON(lst, &p.AllowList)
+	d.JSON(pending, &p.Pending)
+	if d.Err != nil {
+		return nil, fmt.Errorf("package %s: %w", p.ID, d.Err)
 	}
 	return &p, nil
 }
@@ -264,7 +264,7 @@ func scanVersion(s scanner) (*osemu.PackageVersion, error) {
 	var (
 		v             osemu.PackageVersion
 		created       sql.NullInt64
-		props, config sql.NullString
+		props, config []byte
 	)
 	err := s.Scan(&v.PackageID, &v.Version, &v.CommitMessage, &created, &v.Blob.ID,
 		&v.Blob.Size, &v.Blob.SHA256, &v.Blob.MD5, &props, &config)
@@ -274,18 +274,18 @@ func scanVersion(s scanner) (*osemu.PackageVersion, error) {
 	v.CreatedAt = fromMS(created)
 
 	var d decoder
-	d.json(props, &v.PluginProperties)
-	d.json(config, &v.Configuration)
-	return &v, d.err
+	d.JSON(props, &v.PluginProperties)
+	d.JSON(config, &v.Configuration)
+	return &v, d.Err
 }
 
 // InsertPackageVersion adds a version. It returns ErrNotFound if the
 // package does not exist.
 func (x *tx) InsertPackageVersion(v *osemu.PackageVersion) error {
 	var e encoder
-	props, config := e.json(v.PluginProperties), e.json(v.Configuration)
-	if e.err != nil {
-		return fmt.Errorf("insert version %d of package %s: %w", v.Version, v.PackageID, e.err)
+	props, config := e.JSON(v.PluginProperties), e.JSON(v.Configuration)
+	if e.Err != nil {
+		return fmt.Errorf("insert version %d of package %s: %w", v.Version, v.PackageID, e.Err)
 	}
 	const q = `INSERT INTO package_versions (` + versionColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`

@@ -29,6 +29,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/osemu/osemu"
+	"github.com/osemu/osemu/internal/sqlstore"
 )
 
 var _ osemu.Store = (*Store)(nil)
@@ -266,47 +267,20 @@ func fromMS(v sql.NullInt64) time.Time {
 	return time.UnixMilli(v.Int64).UTC()
 }
 
-// encoder turns optional values into JSON column values, remembering the
-// first error so that a row's arguments read as one expression.
-type encoder struct{ err error }
+// encoder encodes JSON as text: the STRICT tables' TEXT columns refuse a
+// BLOB, which SQLite's JSON functions would take for JSONB anyway.
+type encoder = sqlstore.Encoder[string]
 
-// json returns v as JSON text, or NULL for a nil pointer, slice or map.
-func (e *encoder) json(v any) any {
-	if e.err != nil {
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		e.err = err
-		return nil
-	}
-	if string(b) == "null" {
-		return nil
-	}
-	return string(b)
-}
+// decoder decodes JSON columns, scanned as []byte.
+type decoder = sqlstore.Decoder
 
 // list returns v as JSON text, or NULL when it is empty: empty lists come
 // back nil.
-func (e *encoder) list(v []string) any {
+func list(e *encoder, v []string) any {
 	if len(v) == 0 {
 		return nil
 	}
-	return e.json(v)
-}
-
-// decoder is the inverse of encoder.
-type decoder struct{ err error }
-
-// json decodes s into dst, a pointer to a pointer, slice or map, which it
-// leaves nil if s is NULL.
-func (d *decoder) json(s sql.NullString, dst any) {
-	if d.err != nil || !s.Valid {
-		return
-	}
-	if err := json.Unmarshal([]byte(s.String), dst); err != nil {
-		d.err = fmt.Errorf("decode %T: %w", dst, err)
-	}
+	return e.JSON(v)
 }
 
 // jsonList is a list of values bound as one JSON array parameter, for IN

@@ -15,7 +15,7 @@ const uploadColumns = `id, bucket, key, metadata, created_at`
 func scanUpload(s scanner) (*osemu.Upload, error) {
 	var (
 		u       osemu.Upload
-		meta    sql.NullString
+		meta    []byte
 		created sql.NullInt64
 	)
 	if err := s.Scan(&u.ID, &u.Bucket, &u.Key, &meta, &created); err != nil {
@@ -23,8 +23,8 @@ func scanUpload(s scanner) (*osemu.Upload, error) {
 	}
 	u.CreatedAt = fromMS(created)
 	var d decoder
-	d.json(meta, &u.Metadata)
-	return &u, d.err
+	d.JSON(meta, &u.Metadata)
+	return &u, d.Err
 }
 
 // InsertUpload adds an upload.
@@ -33,10 +33,10 @@ func (x *tx) InsertUpload(u *osemu.Upload) error {
 	var e encoder
 	var meta any
 	if len(u.Metadata) > 0 {
-		meta = e.json(u.Metadata)
+		meta = e.JSON(u.Metadata)
 	}
-	if e.err != nil {
-		return fmt.Errorf("insert upload %s: %w", u.ID, e.err)
+	if e.Err != nil {
+		return fmt.Errorf("insert upload %s: %w", u.ID, e.Err)
 	}
 	const q = `INSERT INTO s3_uploads (` + uploadColumns + `) VALUES (?, ?, ?, ?, ?)`
 	if _, err := x.exec(q, u.ID, u.Bucket, u.Key, meta, ms(u.CreatedAt)); err != nil {
