@@ -42,7 +42,8 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 // applyMigrations applies those of all, in version order, that the
 // database lacks. Tests call it with the first migrations only, to build
 // an older database.
-func applyMigrations(ctx context.Context, pool *pgxpool.Pool, schema string, all []sqlstore.Migration,
+func applyMigrations(ctx context.Context, pool *pgxpool.Pool, schema string,
+	all []sqlstore.Migration,
 ) error {
 	// READ COMMITTED: each statement after the lock sees what the replica
 	// that held it before committed.
