@@ -94,7 +94,7 @@ func (w *Worker) copyPackage(ctx context.Context, step *osemu.Step) error {
 // is the package's fault and comes back as ErrorDetails; a failure to store
 // it is the store's, and comes back as an error so the step is retried.
 func (w *Worker) copyObject(ctx context.Context, scope osemu.Scope, src osemu.S3Location) (osemu.BlobRef, *osemu.ErrorDetails, error) {
-	rc, _, err := w.fetch.Fetch(ctx, scope, src)
+	rc, size, err := w.fetch.Fetch(ctx, scope, src)
 	if err != nil {
 		if ctx.Err() != nil {
 			return osemu.BlobRef{}, nil, ctx.Err()
@@ -105,11 +105,21 @@ func (w *Worker) copyObject(ctx context.Context, scope osemu.Scope, src osemu.S3
 
 	reader := &errorTrackingReader{r: rc}
 	blob, err := w.store.WriteBlob(ctx, reader)
-	if err != nil {
-		if reader.err != nil && ctx.Err() == nil {
-			return osemu.BlobRef{}, copyFailure(src, reader.err), nil
+	switch {
+	case reader.err != nil && ctx.Err() == nil:
+		// The object's stream broke: the package's fault, whether or not
+		// the store took what came before.
+		if err == nil {
+			w.dropBlob(ctx, blob.ID)
 		}
+		return osemu.BlobRef{}, copyFailure(src, reader.err), nil
+	case err != nil:
 		return osemu.BlobRef{}, nil, fmt.Errorf("store package content: %w", err)
+	case size >= 0 && blob.Size != size:
+		// A stream that ended early without an error, or an object
+		// replaced while it was read: never keep part of one.
+		w.dropBlob(ctx, blob.ID)
+		return osemu.BlobRef{}, copyFailure(src, fmt.Errorf("read %d bytes of an object of %d bytes", blob.Size, size)), nil
 	}
 	return blob, nil, nil
 }

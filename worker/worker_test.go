@@ -43,6 +43,10 @@ func (f fetcher) Fetch(_ context.Context, _ osemu.Scope, loc osemu.S3Location) (
 	if !ok {
 		return nil, 0, fmt.Errorf("fetch: %w", source.ErrNoSuchKey)
 	}
+	if content == "SHORT" {
+		// The object says it is longer than what its stream gives.
+		return io.NopCloser(strings.NewReader(content)), int64(len(content) + 50), nil
+	}
 	if content == "BROKEN" {
 		return io.NopCloser(io.MultiReader(strings.NewReader("partial"), errReader{})), -1, nil
 	}
@@ -75,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 		clock: c,
 		svc:   service.New(service.Config{Store: store, Clock: c, Delay: delay, Logger: quiet}),
 		scope: osemu.Scope{Account: "111111111111", Region: "us-east-1"},
-		fetch: fetcher{"dicts/a.txt": "car, automobile\n", "dicts/bad.txt": "caf\xe9\n", "dicts/broken.txt": "BROKEN"},
+		fetch: fetcher{"dicts/a.txt": "car, automobile\n", "dicts/bad.txt": "caf\xe9\n", "dicts/broken.txt": "BROKEN", "dicts/short.txt": "SHORT"},
 	}
 }
 
@@ -176,6 +180,7 @@ func TestImportFailures(t *testing.T) {
 	}{
 		{"missing.txt", osemu.PackageCopyFailed, "NoSuchKey"},
 		{"broken.txt", osemu.PackageCopyFailed, "CopyFailed"},
+		{"short.txt", osemu.PackageCopyFailed, "CopyFailed"},
 		{"bad.txt", osemu.PackageValidationFailed, "InvalidEncoding"},
 	}
 	for _, tt := range tests {

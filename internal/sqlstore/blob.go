@@ -41,8 +41,8 @@ func WriteBlob(r io.Reader, put func(id string, seq int, chunk []byte) error,
 
 	// Chunk 0 is written even for empty content, so that the blob exists.
 	for seq := 0; ; seq++ {
-		n, rerr := io.ReadFull(r, buf)
-		last := errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)
+		n, rerr := fill(r, buf)
+		last := rerr == io.EOF
 		if rerr != nil && !last {
 			return fail(seq, rerr)
 		}
@@ -65,6 +65,25 @@ func WriteBlob(r io.Reader, put func(id string, seq int, chunk []byte) error,
 	ref.SHA256 = hex.EncodeToString(sha.Sum(nil))
 	ref.MD5 = hex.EncodeToString(md.Sum(nil))
 	return ref, nil
+}
+
+// fill reads into buf until it is full or r ends. It returns io.EOF, and
+// only io.EOF, when r ended; any other error is r's own. (io.ReadFull
+// would turn a short read into io.ErrUnexpectedEOF, which a reader cut
+// short returns too, and so take a broken stream for its end.)
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, io.EOF
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // NewBlobReader returns a reader of the chunks 0 to last of blob id, which

@@ -86,6 +86,12 @@ func TestWriteBlobFails(t *testing.T) {
 			bytes.NewReader(make([]byte, ChunkSize)), iotest.ErrReader(boom)), -1, true},
 		{"later put fails", bytes.NewReader(make([]byte, ChunkSize+1)), 1, true},
 	}
+	// A stream cut short (an HTTP body, a blob deleted while read) is an
+	// error, not the end of the content.
+	cut := io.MultiReader(bytes.NewReader(make([]byte, 100)), iotest.ErrReader(io.ErrUnexpectedEOF))
+	if _, err := WriteBlob(cut, func(string, int, []byte) error { return nil }, func(string) {}); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a stream cut short: got %v, want io.ErrUnexpectedEOF", err)
+	}
 	for _, tc := range tests {
 		var dropped []string
 		put := func(id string, seq int, chunk []byte) error {
