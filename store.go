@@ -246,6 +246,12 @@ type StepTx interface {
 	// in which case the caller's transaction must not commit.
 	CompleteStep(id int64, owner string) error
 
+	// RenewLease moves the end of the lease owner holds on a step to until:
+	// later, to keep the step while it runs longer than a lease; now, to
+	// release it for another worker. It returns ErrLeaseLost if the step is
+	// gone or leased to another owner.
+	RenewLease(id int64, owner string, until time.Time) error
+
 	// DeleteSteps removes every step whose Scope, PackageID and DomainName
 	// are exactly these, so that a newer request replaces an older one's
 	// pending steps.

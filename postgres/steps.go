@@ -129,6 +129,23 @@ func (x *tx) CompleteStep(id int64, owner string) error {
 	return nil
 }
 
+// RenewLease moves the end of the lease owner holds on a step.
+func (x *tx) RenewLease(id int64, owner string, until time.Time) error {
+	const q = `UPDATE steps SET lease_until = $3
+		WHERE id = $1 AND lease_owner = $2 AND lease_until IS NOT NULL`
+	tag, err := x.exec(q, id, owner, msTime(until))
+	if err == nil {
+		err = mustAffect(tag)
+	}
+	if errors.Is(err, osemu.ErrNotFound) {
+		err = osemu.ErrLeaseLost
+	}
+	if err != nil {
+		return fmt.Errorf("renew lease of step %d: %w", id, err)
+	}
+	return nil
+}
+
 // DeleteSteps removes every step of exactly this resource.
 func (x *tx) DeleteSteps(scope osemu.Scope, packageID, domainName string) error {
 	const q = `DELETE FROM steps

@@ -117,6 +117,22 @@ func (x *tx) CompleteStep(id int64, owner string) error {
 	return nil
 }
 
+// RenewLease moves the end of the lease owner holds on a step.
+func (x *tx) RenewLease(id int64, owner string, until time.Time) error {
+	res, err := x.exec(`UPDATE steps SET lease_until = ? WHERE id = ? AND lease_owner = ?`,
+		until.UnixMilli(), id, owner)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if errors.Is(err, osemu.ErrNotFound) {
+		err = osemu.ErrLeaseLost
+	}
+	if err != nil {
+		return fmt.Errorf("renew lease of step %d: %w", id, err)
+	}
+	return nil
+}
+
 // DeleteSteps removes every step of exactly this resource.
 func (x *tx) DeleteSteps(scope osemu.Scope, packageID, domainName string) error {
 	const q = `DELETE FROM steps

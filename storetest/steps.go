@@ -222,3 +222,34 @@ func testNextStepDue(t *testing.T, s osemu.Store) {
 		t.Error("NextStepDue after completing every step: got ok")
 	}
 }
+
+// testRenewLease checks that a lease can be kept past its end by its owner
+// only, and released early.
+func testRenewLease(t *testing.T, s osemu.Store) {
+	st := step(osemu.StepPackageCopy, scopeA, "F1", "", at(0))
+	insertSteps(t, s, st)
+	_, err := s.ClaimStep(t.Context(), "w1", at(0), time.Minute)
+	must(t, "ClaimStep", err)
+
+	// Renewed, the lease outlives its first end.
+	update(t, s, func(tx osemu.Tx) error { return tx.RenewLease(st.ID, "w1", at(2*time.Minute)) })
+	_, err = s.ClaimStep(t.Context(), "w2", at(90*time.Second), time.Minute)
+	wantErr(t, "ClaimStep of a renewed lease", err, osemu.ErrNotFound)
+	if got := listSteps(t, s)[0]; !got.LeaseUntil.Equal(at(2*time.Minute)) || got.LeaseOwner != "w1" {
+		t.Errorf("renewed step: lease of %s until %v", got.LeaseOwner, got.LeaseUntil)
+	}
+
+	// Only the owner renews.
+	err = s.Update(t.Context(), func(tx osemu.Tx) error { return tx.RenewLease(st.ID, "w2", at(time.Hour)) })
+	wantErr(t, "RenewLease by another owner", err, osemu.ErrLeaseLost)
+	err = s.Update(t.Context(), func(tx osemu.Tx) error { return tx.RenewLease(st.ID+1000, "w1", at(time.Hour)) })
+	wantErr(t, "RenewLease of a missing step", err, osemu.ErrLeaseLost)
+
+	// Released, the step is claimable at once by another worker.
+	update(t, s, func(tx osemu.Tx) error { return tx.RenewLease(st.ID, "w1", at(30*time.Second)) })
+	got, err := s.ClaimStep(t.Context(), "w2", at(30*time.Second), time.Minute)
+	must(t, "ClaimStep after release", err)
+	if got.ID != st.ID || got.LeaseOwner != "w2" || got.Attempts != 2 {
+		t.Errorf("after release: step %d of %s attempt %d", got.ID, got.LeaseOwner, got.Attempts)
+	}
+}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) osemu.Store) {
 		{"AssociationPages", testAssociationPages},
 		{"Steps", testSteps},
 		{"StepLeases", testStepLeases},
+		{"RenewLease", testRenewLease},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"NextStepDue", testNextStepDue},
 		{"Rollback", testRollback},

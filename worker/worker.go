@@ -198,7 +198,7 @@ func (w *Worker) RunDue(ctx context.Context) (int, error) {
 		}
 
 		n++
-		err = w.runStep(ctx, step)
+		err = w.runLeased(ctx, step)
 		if errors.Is(err, osemu.ErrLeaseLost) {
 			// A newer request replaced the step, or another worker took
 			// it over: nothing of this run was committed.
@@ -217,6 +217,54 @@ func (w *Worker) RunDue(ctx context.Context) (int, error) {
 			}
 		}
 	}
+}
+
+// runLeased runs a claimed step while keeping its lease: a step may take
+// longer than a lease (a large plugin, a slow S3), and another worker must
+// not take over a step that is still running. If the worker is stopping,
+// the lease is released so another replica can take the step at once.
+func (w *Worker) runLeased(ctx context.Context, step *osemu.Step) error {
+	stepCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ticker := time.NewTicker(max(w.lease/3, time.Millisecond))
+		defer ticker.Stop()
+		for {
+			select {
+			case <-stepCtx.Done():
+				return
+			case <-ticker.C:
+				err := w.store.Update(stepCtx, func(tx osemu.Tx) error {
+					return tx.RenewLease(step.ID, w.owner, w.clock.Now().Add(w.lease))
+				})
+				if errors.Is(err, osemu.ErrLeaseLost) {
+					// Superseded or taken over: whatever this run does
+					// would not commit, so stop it.
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+
+	err := w.runStep(stepCtx, step)
+	cancel()
+	<-done
+
+	if ctx.Err() != nil {
+		releaseCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		defer stop()
+		_ = w.store.Update(releaseCtx, func(tx osemu.Tx) error {
+			return tx.RenewLease(step.ID, w.owner, w.clock.Now())
+		})
+	}
+	if err != nil && ctx.Err() == nil && stepCtx.Err() != nil {
+		return fmt.Errorf("step %d: %w", step.ID, osemu.ErrLeaseLost)
+	}
+	return err
 }
 
 // runStep does one step.

@@ -360,3 +360,100 @@ func TestRunWakesOnNotify(t *testing.T) {
 	}
 	t.Fatalf("package still %s: the worker did not wake", f.pkg(t, p.ID).Status)
 }
+
+// slowFetcher serves an object after a pause, like a large plugin from a
+// slow S3.
+type slowFetcher struct {
+	fetcher
+	pause time.Duration
+}
+
+func (f slowFetcher) Fetch(ctx context.Context, scope osemu.Scope, loc osemu.S3Location) (io.ReadCloser, int64, error) {
+	select {
+	case <-time.After(f.pause):
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
+	return f.fetcher.Fetch(ctx, scope, loc)
+}
+
+// TestLongStepKeepsItsLease checks that a step running longer than a lease
+// is not taken over by another worker while it runs.
+func TestLongStepKeepsItsLease(t *testing.T) {
+	f := newFixture(t)
+	quiet := slog.New(slog.DiscardHandler)
+	const lease = 500 * time.Millisecond
+	// The validation the copy schedules is due only in an hour, so the
+	// other worker has nothing legitimate to run.
+	slow := New(Config{Store: f.store, Fetcher: slowFetcher{f.fetch, 3 * lease}, Owner: "slow",
+		Lease: lease, Delay: time.Hour, Logger: quiet})
+	other := New(Config{Store: f.store, Fetcher: f.fetch, Owner: "other", Lease: lease, Logger: quiet})
+	svc := service.New(service.Config{Store: f.store, Logger: quiet})
+	p, err := svc.CreatePackage(ctx, f.scope, service.CreatePackageInput{
+		Name: "synonyms", Type: osemu.PackageTypeTxtDictionary,
+		Source: osemu.S3Location{Bucket: "dicts", Key: "a.txt"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The other worker keeps looking for steps while the slow one copies.
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	stolen := 0
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(lease / 5):
+				n, _ := other.RunDue(ctx)
+				stolen += n
+			}
+		}
+	}()
+	step, err := f.store.ClaimStep(ctx, "slow", time.Now(), lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = slow.runLeased(ctx, step)
+	close(stop)
+	<-stopped
+	if err != nil {
+		t.Fatalf("the long step: %v", err)
+	}
+	if stolen != 0 {
+		t.Errorf("another worker ran %d steps while the long one held its lease", stolen)
+	}
+	if got := f.pkg(t, p.ID); got.Status != osemu.PackageValidating {
+		t.Errorf("after the long copy: %s, want VALIDATING", got.Status)
+	}
+}
+
+// TestStoppingReleasesTheLease checks that a worker that stops mid-step
+// hands the step back at once rather than after its lease.
+func TestStoppingReleasesTheLease(t *testing.T) {
+	f := newFixture(t)
+	quiet := slog.New(slog.DiscardHandler)
+	slow := New(Config{Store: f.store, Fetcher: slowFetcher{f.fetch, time.Hour}, Owner: "slow",
+		Lease: time.Hour, Logger: quiet})
+	svc := service.New(service.Config{Store: f.store, Logger: quiet})
+	if _, err := svc.CreatePackage(ctx, f.scope, service.CreatePackageInput{
+		Name: "synonyms", Type: osemu.PackageTypeTxtDictionary,
+		Source: osemu.S3Location{Bucket: "dicts", Key: "a.txt"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	step, err := f.store.ClaimStep(ctx, "slow", time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	_ = slow.runLeased(runCtx, step)
+
+	if _, err := f.store.ClaimStep(ctx, "other", time.Now(), time.Minute); err != nil {
+		t.Errorf("the step of a stopped worker: %v, want it claimable at once", err)
+	}
+}
