@@ -51,6 +51,7 @@ var _ osemu.Store = (*Store)(nil)
 type Store struct {
 	pool        *pgxpool.Pool
 	maxAttempts int
+	opTimeout   time.Duration
 }
 
 // Option configures Open.
@@ -59,7 +60,19 @@ type Option func(*options)
 type options struct {
 	maxConns    int32
 	maxAttempts int
+	opTimeout   time.Duration
 }
+
+// DefaultOpTimeout bounds one transaction or query when the database stops
+// answering without closing its connections (a frozen host, a network
+// partition): the operation then fails with ErrUnavailable, and the API
+// answers a retryable error, well before clients give up on their own.
+const DefaultOpTimeout = 15 * time.Second
+
+// WithOpTimeout sets how long one transaction attempt or query may take
+// before the store reports the database unavailable; DefaultOpTimeout by
+// default.
+func WithOpTimeout(d time.Duration) Option { return func(o *options) { o.opTimeout = d } }
 
 // WithMaxConns sets the size of the connection pool. The default is the
 // DSN's pool_max_conns, or pgxpool's default (4, or the number of CPUs if
@@ -92,7 +105,7 @@ var runtimeParams = map[string]string{
 // the search_path (e.g. "...?search_path=osemu"); Open creates its first
 // schema if it does not exist, and the tables go there.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	o := options{maxAttempts: 10}
+	o := options{maxAttempts: 10, opTimeout: DefaultOpTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -121,7 +134,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	return &Store{pool: pool, maxAttempts: max(1, o.maxAttempts)}, nil
+	return &Store{pool: pool, maxAttempts: max(1, o.maxAttempts), opTimeout: o.opTimeout}, nil
 }
 
 // firstSchema returns the first schema of a search_path setting, the one
@@ -206,10 +219,24 @@ func (e *retryError) Error() string { return e.err.Error() }
 // unless the store failed underneath fn (a serialization failure, a lost
 // connection), in which case it returns the store's error: fn's is then
 // only a consequence.
-func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, fn func(osemu.Tx) error) error {
-	if err := ctx.Err(); err != nil {
+func (s *Store) attempt(parent context.Context, opts pgx.TxOptions, fn func(osemu.Tx) error) (err error) {
+	if err := parent.Err(); err != nil {
 		return err
 	}
+	ctx, cancel := s.bound(parent)
+	defer cancel()
+	committing := false
+	defer func() {
+		// An attempt that ran out of time is worth another, unless it ran
+		// out while committing: the outcome is then unknown.
+		if timed := s.timedOut(parent, ctx, err); timed != err {
+			err = timed
+			if !committing {
+				err = &retryError{timed}
+			}
+		}
+	}()
+
 	t, err := s.pool.BeginTx(ctx, opts)
 	if err != nil {
 		err = fmt.Errorf("begin: %w", s.lost(connectErr(err)))
@@ -239,6 +266,7 @@ func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, fn func(osemu.T
 		return ferr
 	}
 
+	committing = true
 	if err := t.Commit(ctx); err != nil {
 		err = s.lost(dbErr(err, x.readOnly))
 		if retryable(err) {
@@ -253,16 +281,40 @@ func (s *Store) attempt(ctx context.Context, opts pgx.TxOptions, fn func(osemu.T
 
 // withConn runs fn on a connection of the pool, outside any transaction,
 // translating errors as a transaction's are.
-func (s *Store) withConn(ctx context.Context, fn func(*pgxpool.Conn) error) error {
-	if err := ctx.Err(); err != nil {
+func (s *Store) withConn(parent context.Context, fn func(*pgxpool.Conn) error) (err error) {
+	if err := parent.Err(); err != nil {
 		return err
 	}
+	ctx, cancel := s.bound(parent)
+	defer cancel()
+	defer func() { err = s.timedOut(parent, ctx, err) }()
+
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return s.lost(connectErr(err))
 	}
 	defer c.Release()
 	return s.lost(dbErr(fn(c), false))
+}
+
+// bound returns a context that ends after the store's operation timeout.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.opTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, s.opTimeout)
+}
+
+// timedOut turns the failure of an operation that ran out of its own time,
+// the caller's context still being live, into ErrUnavailable, and leaves
+// other errors as they are. A retry of it is then worth it.
+func (s *Store) timedOut(parent, ctx context.Context, err error) error {
+	var retry *retryError
+	if err == nil || parent.Err() != nil || ctx.Err() == nil || errors.As(err, &retry) {
+		return err
+	}
+	return fmt.Errorf("%w: the database did not answer within %s: %w",
+		osemu.ErrUnavailable, s.opTimeout, err)
 }
 
 // lost returns err, after closing the pool's connections if err says that

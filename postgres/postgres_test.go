@@ -1006,3 +1006,36 @@ func TestBlobChunks(t *testing.T) {
 		t.Errorf("read of a deleted blob: got %v, want io.ErrUnexpectedEOF", err)
 	}
 }
+
+// TestFrozenDatabase checks that a database that keeps its connections but
+// stops answering fails operations with ErrUnavailable once the operation
+// timeout passes, rather than leaving them waiting, and that the store
+// works again once it answers.
+func TestFrozenDatabase(t *testing.T) {
+	t.Parallel()
+	s, p := openProxied(t, WithOpTimeout(300*time.Millisecond))
+	view := func() error { return s.View(context.Background(), func(osemu.Tx) error { return nil }) }
+	if err := view(); err != nil {
+		t.Fatal(err)
+	}
+
+	p.freeze()
+	err := view()
+	if !errors.Is(err, osemu.ErrUnavailable) {
+		t.Errorf("View with the database frozen: got %v, want ErrUnavailable", err)
+	}
+	_, _, err = s.NextStepDue(context.Background())
+	if !errors.Is(err, osemu.ErrUnavailable) {
+		t.Errorf("NextStepDue with the database frozen: got %v, want ErrUnavailable", err)
+	}
+
+	p.thaw()
+	var last error
+	for range 50 {
+		if last = view(); last == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("View after the database answers again: %v", last)
+}

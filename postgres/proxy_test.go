@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -29,7 +28,8 @@ type proxy struct {
 	ln     net.Listener
 	conns  map[net.Conn]bool
 	hung   bool
-	closed bool // set by stop, so that no connection accepted after it stays open
+	closed bool          // set by stop, so that no connection accepted after it stays open
+	frozen chan struct{} // while not nil, bytes wait in the proxy until it closes
 	wg     sync.WaitGroup
 }
 
@@ -100,11 +100,54 @@ func (p *proxy) accept(ln net.Listener) {
 		}
 		for _, pair := range [][2]net.Conn{{c, server}, {server, c}} {
 			p.wg.Go(func() {
-				io.Copy(pair[0], pair[1])
+				p.copy(pair[0], pair[1])
 				pair[0].Close()
 				pair[1].Close()
 			})
 		}
+	}
+}
+
+// copy forwards src to dst, holding the bytes back while the proxy is
+// frozen.
+func (p *proxy) copy(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			gate := p.frozen
+			p.mu.Unlock()
+			if gate != nil {
+				<-gate
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// freeze keeps every connection open but forwards nothing, as a frozen
+// host or a network partition would, until thaw.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen == nil {
+		p.frozen = make(chan struct{})
+	}
+}
+
+// thaw forwards again what freeze held back.
+func (p *proxy) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen != nil {
+		close(p.frozen)
+		p.frozen = nil
 	}
 }
 
@@ -149,6 +192,7 @@ func (p *proxy) hang() {
 // stop closes the listener and every connection, and waits for the
 // proxy's goroutines.
 func (p *proxy) stop() {
+	p.thaw()
 	p.mu.Lock()
 	if p.ln != nil {
 		p.ln.Close()
