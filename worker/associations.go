@@ -170,11 +170,37 @@ func (w *Worker) associate(ctx context.Context, step *osemu.Step) error {
 		done = a
 		return tx.PutAssociation(a)
 	})
+	if done == nil && w.deploy != nil && problem == nil {
+		// What this run wrote did not commit: a newer request superseded
+		// it. If that request took the package away, take the files away
+		// too, as its own step may have run before these were written.
+		w.undoInstall(ctx, step, t)
+	}
 	if err == nil && done != nil {
 		w.log.Info("package association done", "package_id", step.PackageID,
 			"domain", step.DomainName, "scope", step.Scope.String(), "status", done.Status)
 	}
 	return err
+}
+
+// undoInstall removes the files an association step wrote without
+// committing, when the association is gone or going.
+func (w *Worker) undoInstall(ctx context.Context, step *osemu.Step, t *target) {
+	// The step's context may be what ended it (its lease was lost).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	var gone bool
+	err := w.store.View(ctx, func(tx osemu.Tx) error {
+		a, err := optional(tx.GetAssociation(step.Scope, step.DomainName, step.PackageID))
+		gone = a == nil || a.Status == osemu.AssocDissociating
+		return err
+	})
+	if err != nil || !gone {
+		return
+	}
+	if err := w.uninstall(t); err != nil {
+		w.log.Warn("undeploy failed", "package_id", step.PackageID, "domain", step.DomainName, "error", err)
+	}
 }
 
 // checkTarget says why an association cannot run on its domain, or nil.
