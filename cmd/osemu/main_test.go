@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,30 @@ func TestRunCommands(t *testing.T) {
 		if code != tt.wantCode || !strings.Contains(out.String(), tt.wantOut) {
 			t.Errorf("run %v: got %d %q, want %d and %q", tt.args, code, out.String(), tt.wantCode, tt.wantOut)
 		}
+	}
+}
+
+// TestOpenCleansTempDir checks that a start removes what a killed run left
+// in the temporary directory.
+func TestOpenCleansTempDir(t *testing.T) {
+	dir := t.TempDir()
+	leftover := filepath.Join(dir, "tmp", "osemu-content-123")
+	if err := os.MkdirAll(filepath.Dir(leftover), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(leftover, []byte("spooled"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	m := NewMain(io.Discard)
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--data-dir", dir}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := os.Stat(leftover); !os.IsNotExist(err) {
+		t.Errorf("leftover spool file after a start: %v", err)
 	}
 }

@@ -232,7 +232,13 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		deployer = d
 	}
+	// The temporary directory is this process's alone: what a previous
+	// run left there (it was killed while validating a package) is
+	// garbage.
 	tempDir := filepath.Join(c.DataDir, "tmp")
+	if err := os.RemoveAll(tempDir); err != nil {
+		return fmt.Errorf("clean temp dir: %w", err)
+	}
 	if err := os.MkdirAll(tempDir, 0o755); err != nil {
 		return fmt.Errorf("create temp dir: %w", err)
 	}
