@@ -42,6 +42,9 @@ type Store interface {
 	// with its size and digests. Content is written in chunks, outside any
 	// transaction the caller holds; a blob that no row references is
 	// garbage.
+	//
+	// TODO(gc): nothing collects that garbage yet; a process killed during
+	// an upload or a copy leaves its chunks behind.
 	WriteBlob(ctx context.Context, r io.Reader) (BlobRef, error)
 
 	// OpenBlob returns a reader of a blob's content, which it streams
