@@ -391,7 +391,8 @@ func (s *Server) updatePackageScope(ctx context.Context, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	if _, err := s.svc.UpdatePackageScope(ctx, c.scope, in.PackageID, in.Operation, in.PackageUserList); err != nil {
+	_, err := s.svc.UpdatePackageScope(ctx, c.scope, in.PackageID, in.Operation, in.PackageUserList)
+	if err != nil {
 		return nil, err
 	}
 	// AWS: the response echoes the users of the request (AWS documents them

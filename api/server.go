@@ -131,7 +131,10 @@ func New(cfg Config) *Server {
 	}
 	s.apis = []*apiVersion{
 		{prefix: "/2021-01-01/", model: awsmodel.OpenSearch(), handlers: s.openSearchHandlers()},
-		{prefix: "/2015-01-01/", model: awsmodel.Elasticsearch(), handlers: s.elasticsearchHandlers(), legacy: true},
+		{
+			prefix: "/2015-01-01/", model: awsmodel.Elasticsearch(),
+			handlers: s.elasticsearchHandlers(), legacy: true,
+		},
 	}
 	return s
 }
@@ -202,7 +205,9 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 
 // dispatch routes, decodes, validates and runs one API call, and writes its
 // output. It returns the operation name and, on success, the status sent.
-func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, api *apiVersion, scope osemu.Scope) (string, int, error) {
+func (s *Server) dispatch(
+	w http.ResponseWriter, r *http.Request, api *apiVersion, scope osemu.Scope,
+) (string, int, error) {
 	if api == nil {
 		return "", 0, osemu.Errorf(osemu.CodeUnknownOperation,
 			"No operation of the OpenSearch Service API matches %s %s.", r.Method, r.URL.Path)
@@ -271,7 +276,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, api *apiVersio
 // fail writes err as an AWS error response and returns its status. Client
 // mistakes pass through as they are; anything else is an internal error,
 // logged here and reported without its details.
-func (s *Server) fail(w http.ResponseWriter, log *slog.Logger, op string, err error, requestID string) int {
+func (s *Server) fail(
+	w http.ResponseWriter, log *slog.Logger, op string, err error, requestID string,
+) int {
 	var e *osemu.Error
 	if !errors.As(err, &e) {
 		if errors.Is(err, context.Canceled) {

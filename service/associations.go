@@ -18,7 +18,9 @@ type AssociateItem struct {
 // AssociatePackage associates a package with a domain, or moves an
 // association to the package's newest version. The association is
 // ASSOCIATING when this returns.
-func (s *Service) AssociatePackage(ctx context.Context, scope osemu.Scope, domainName string, item AssociateItem) (*osemu.Association, error) {
+func (s *Service) AssociatePackage(
+	ctx context.Context, scope osemu.Scope, domainName string, item AssociateItem,
+) (*osemu.Association, error) {
 	out, err := s.AssociatePackages(ctx, scope, domainName, []AssociateItem{item})
 	if err != nil {
 		return nil, err
@@ -28,7 +30,9 @@ func (s *Service) AssociatePackage(ctx context.Context, scope osemu.Scope, domai
 
 // AssociatePackages associates several packages with a domain at once: all
 // of them, or, if any one cannot be, none.
-func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, domainName string, items []AssociateItem) ([]*osemu.Association, error) {
+func (s *Service) AssociatePackages(
+	ctx context.Context, scope osemu.Scope, domainName string, items []AssociateItem,
+) ([]*osemu.Association, error) {
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.PackageID
@@ -56,9 +60,11 @@ func (s *Service) AssociatePackages(ctx context.Context, scope osemu.Scope, doma
 // batch runs one change per package of a list on a live domain, then a
 // check of the whole, in a single transaction, so that either every change
 // happens or none does.
-func (s *Service) batch(ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string,
+func (s *Service) batch(
+	ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string,
 	change func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error),
-	whole func(tx osemu.Tx, sched *scheduler, out []*osemu.Association) error) ([]*osemu.Association, error) {
+	whole func(tx osemu.Tx, sched *scheduler, out []*osemu.Association) error,
+) ([]*osemu.Association, error) {
 	if len(packageIDs) == 0 {
 		return nil, osemu.ValidationError("Value '[]' at 'packageList' failed to satisfy " +
 			"constraint: Member must have length greater than or equal to 1")
@@ -106,7 +112,9 @@ func (s *Service) checkDomainQuota(tx osemu.Tx, scope osemu.Scope, domainName st
 // the same request).
 //
 // AWS: (unverified) the code and wording of these refusals.
-func checkPrerequisites(tx osemu.Tx, scope osemu.Scope, domainName string, out []*osemu.Association) error {
+func checkPrerequisites(
+	tx osemu.Tx, scope osemu.Scope, domainName string, out []*osemu.Association,
+) error {
 	for _, a := range out {
 		plugins := 0
 		for _, id := range a.Prerequisites {
@@ -141,7 +149,9 @@ func checkPrerequisites(tx osemu.Tx, scope osemu.Scope, domainName string, out [
 }
 
 // associate starts one association inside a transaction.
-func (s *Service) associate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName string, item AssociateItem) (*osemu.Association, error) {
+func (s *Service) associate(
+	tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName string, item AssociateItem,
+) (*osemu.Association, error) {
 	p, err := visiblePackage(tx, scope, item.PackageID)
 	if err != nil {
 		return nil, err
@@ -197,7 +207,9 @@ func (s *Service) associate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, do
 
 // DissociatePackage removes a package from a domain. The association is
 // DISSOCIATING when this returns, and gone once the step is done.
-func (s *Service) DissociatePackage(ctx context.Context, scope osemu.Scope, domainName, packageID string) (*osemu.Association, error) {
+func (s *Service) DissociatePackage(
+	ctx context.Context, scope osemu.Scope, domainName, packageID string,
+) (*osemu.Association, error) {
 	out, err := s.DissociatePackages(ctx, scope, domainName, []string{packageID})
 	if err != nil {
 		return nil, err
@@ -207,7 +219,9 @@ func (s *Service) DissociatePackage(ctx context.Context, scope osemu.Scope, doma
 
 // DissociatePackages removes several packages from a domain at once: all of
 // them, or, if any one cannot be, none.
-func (s *Service) DissociatePackages(ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string) ([]*osemu.Association, error) {
+func (s *Service) DissociatePackages(
+	ctx context.Context, scope osemu.Scope, domainName string, packageIDs []string,
+) ([]*osemu.Association, error) {
 	out, err := s.batch(ctx, scope, domainName, packageIDs,
 		func(tx osemu.Tx, sched *scheduler, i int) (*osemu.Association, error) {
 			return s.dissociate(tx, sched, scope, domainName, packageIDs[i])
@@ -229,7 +243,9 @@ func (s *Service) DissociatePackages(ctx context.Context, scope osemu.Scope, dom
 }
 
 // dissociate starts one dissociation inside a transaction.
-func (s *Service) dissociate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName, packageID string) (*osemu.Association, error) {
+func (s *Service) dissociate(
+	tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName, packageID string,
+) (*osemu.Association, error) {
 	// A domain's association can always be undone by the domain's owner,
 	// also once the package's owner has stopped sharing it.
 	a, err := tx.GetAssociation(scope, domainName, packageID)
@@ -266,7 +282,9 @@ func (s *Service) dissociate(tx osemu.Tx, sched *scheduler, scope osemu.Scope, d
 // plugin that requires it and stays on the domain.
 //
 // AWS: (unverified) the code and wording.
-func checkRequiredStay(tx osemu.Tx, scope osemu.Scope, domainName string, out []*osemu.Association) error {
+func checkRequiredStay(
+	tx osemu.Tx, scope osemu.Scope, domainName string, out []*osemu.Association,
+) error {
 	for _, a := range out {
 		if a.PackageType != osemu.PackageTypeLicense && a.PackageType != osemu.PackageTypeConfig {
 			continue
@@ -316,7 +334,9 @@ func requires(plugin *osemu.Package, typ osemu.PackageType) bool {
 
 // dissociateDependents takes the licence and configuration packages of the
 // plugins being dissociated along with them.
-func (s *Service) dissociateDependents(tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName string, out []*osemu.Association) error {
+func (s *Service) dissociateDependents(
+	tx osemu.Tx, sched *scheduler, scope osemu.Scope, domainName string, out []*osemu.Association,
+) error {
 	var plugins []string
 	for _, a := range out {
 		if a.PackageType == osemu.PackageTypeZipPlugin {
@@ -350,7 +370,9 @@ func (s *Service) dissociateDependents(tx osemu.Tx, sched *scheduler, scope osem
 
 // ListDomainsForPackage returns a page of the scope's domains that the
 // package is associated with, ordered by domain name.
-func (s *Service) ListDomainsForPackage(ctx context.Context, scope osemu.Scope, packageID string, page Page) ([]*osemu.Association, string, error) {
+func (s *Service) ListDomainsForPackage(
+	ctx context.Context, scope osemu.Scope, packageID string, page Page,
+) ([]*osemu.Association, string, error) {
 	limit, err := page.limit()
 	if err != nil {
 		return nil, "", err
@@ -382,7 +404,9 @@ func (s *Service) ListDomainsForPackage(ctx context.Context, scope osemu.Scope, 
 
 // ListPackagesForDomain returns a page of the packages associated with a
 // domain, ordered by package ID.
-func (s *Service) ListPackagesForDomain(ctx context.Context, scope osemu.Scope, domainName string, page Page) ([]*osemu.Association, string, error) {
+func (s *Service) ListPackagesForDomain(
+	ctx context.Context, scope osemu.Scope, domainName string, page Page,
+) ([]*osemu.Association, string, error) {
 	limit, err := page.limit()
 	if err != nil {
 		return nil, "", err
@@ -417,7 +441,10 @@ func (s *Service) ListPackagesForDomain(ctx context.Context, scope osemu.Scope, 
 
 // associationPage cuts a listing fetched with one extra row to the page
 // size and issues the token for the rest.
-func (s *Service) associationPage(ctx context.Context, found []*osemu.Association, limit int, c cursor, key func(*osemu.Association) string) ([]*osemu.Association, string, error) {
+func (s *Service) associationPage(
+	ctx context.Context, found []*osemu.Association, limit int, c cursor,
+	key func(*osemu.Association) string,
+) ([]*osemu.Association, string, error) {
 	if len(found) <= limit {
 		return found, "", nil
 	}

@@ -29,7 +29,9 @@ type CreateDomainInput struct {
 // CreateDomain creates a domain, which is Creating until its creation step
 // runs. A domain of that name that already exists is returned as it is,
 // as AWS does.
-func (s *Service) CreateDomain(ctx context.Context, scope osemu.Scope, in CreateDomainInput) (*osemu.Domain, error) {
+func (s *Service) CreateDomain(
+	ctx context.Context, scope osemu.Scope, in CreateDomainInput,
+) (*osemu.Domain, error) {
 	if in.EngineVersion == "" {
 		in.EngineVersion = osemu.DefaultEngineVersion
 	}
@@ -93,7 +95,9 @@ func (s *Service) changeID() string {
 }
 
 // DescribeDomain returns one of the scope's domains.
-func (s *Service) DescribeDomain(ctx context.Context, scope osemu.Scope, name string) (*osemu.Domain, error) {
+func (s *Service) DescribeDomain(
+	ctx context.Context, scope osemu.Scope, name string,
+) (*osemu.Domain, error) {
 	var d *osemu.Domain
 	err := s.view(ctx, func(tx osemu.Tx) error {
 		var err error
@@ -108,7 +112,9 @@ func (s *Service) DescribeDomain(ctx context.Context, scope osemu.Scope, name st
 
 // DescribeDomains returns those of the named domains that exist, in the
 // order of the names.
-func (s *Service) DescribeDomains(ctx context.Context, scope osemu.Scope, names []string) ([]*osemu.Domain, error) {
+func (s *Service) DescribeDomains(
+	ctx context.Context, scope osemu.Scope, names []string,
+) ([]*osemu.Domain, error) {
 	if len(names) > MaxDescribeDomains {
 		return nil, osemu.Errorf(osemu.CodeValidation, "Please provide a maximum of 5 domain names to describe.")
 	}
@@ -132,7 +138,9 @@ func (s *Service) DescribeDomains(ctx context.Context, scope osemu.Scope, names 
 
 // ListDomainNames returns the scope's domains, all of them (AWS does not
 // paginate this), optionally only those of one engine type.
-func (s *Service) ListDomainNames(ctx context.Context, scope osemu.Scope, engineType string) ([]*osemu.Domain, error) {
+func (s *Service) ListDomainNames(
+	ctx context.Context, scope osemu.Scope, engineType string,
+) ([]*osemu.Domain, error) {
 	var out []*osemu.Domain
 	err := s.view(ctx, func(tx osemu.Tx) error {
 		all, err := tx.ListDomains(scope)
@@ -151,7 +159,9 @@ func (s *Service) ListDomainNames(ctx context.Context, scope osemu.Scope, engine
 
 // DeleteDomain starts deleting a domain; it is Deleting when this returns
 // and gone, with its package associations and tags, once the step is done.
-func (s *Service) DeleteDomain(ctx context.Context, scope osemu.Scope, name string) (*osemu.Domain, error) {
+func (s *Service) DeleteDomain(
+	ctx context.Context, scope osemu.Scope, name string,
+) (*osemu.Domain, error) {
 	var d *osemu.Domain
 	err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
 		var err error
@@ -203,7 +213,9 @@ func errTooManyTags() error {
 }
 
 // AddTags attaches tags to a domain, replacing the values of keys it has.
-func (s *Service) AddTags(ctx context.Context, scope osemu.Scope, arn string, tags []osemu.Tag) error {
+func (s *Service) AddTags(
+	ctx context.Context, scope osemu.Scope, arn string, tags []osemu.Tag,
+) error {
 	return s.update(ctx, func(tx osemu.Tx, _ *scheduler) error {
 		if err := s.checkTaggable(tx, scope, arn); err != nil {
 			return err
@@ -228,7 +240,9 @@ func (s *Service) AddTags(ctx context.Context, scope osemu.Scope, arn string, ta
 }
 
 // ListTags returns a domain's tags.
-func (s *Service) ListTags(ctx context.Context, scope osemu.Scope, arn string) ([]osemu.Tag, error) {
+func (s *Service) ListTags(
+	ctx context.Context, scope osemu.Scope, arn string,
+) ([]osemu.Tag, error) {
 	var tags []osemu.Tag
 	err := s.view(ctx, func(tx osemu.Tx) error {
 		if err := s.checkTaggable(tx, scope, arn); err != nil {
@@ -242,7 +256,9 @@ func (s *Service) ListTags(ctx context.Context, scope osemu.Scope, arn string) (
 }
 
 // RemoveTags removes tags from a domain by key.
-func (s *Service) RemoveTags(ctx context.Context, scope osemu.Scope, arn string, keys []string) error {
+func (s *Service) RemoveTags(
+	ctx context.Context, scope osemu.Scope, arn string, keys []string,
+) error {
 	if len(keys) == 0 {
 		// Store.DeleteTags reads no keys as "every key"; a request with
 		// none removes nothing.

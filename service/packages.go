@@ -23,7 +23,9 @@ type CreatePackageInput struct {
 
 // CreatePackage registers a package and schedules the copy of its content
 // from S3. The package is COPYING when this returns.
-func (s *Service) CreatePackage(ctx context.Context, scope osemu.Scope, in CreatePackageInput) (*osemu.Package, error) {
+func (s *Service) CreatePackage(
+	ctx context.Context, scope osemu.Scope, in CreatePackageInput,
+) (*osemu.Package, error) {
 	if err := checkSource(in.Source); err != nil {
 		return nil, err
 	}
@@ -82,7 +84,9 @@ func (s *Service) CreatePackage(ctx context.Context, scope osemu.Scope, in Creat
 // checkNameFree refuses a package name that the scope already uses. Names
 // are unique per account and region, except that plugins of different
 // engine versions may share one.
-func checkNameFree(tx osemu.Tx, scope osemu.Scope, name string, typ osemu.PackageType, engineVersion string) error {
+func checkNameFree(
+	tx osemu.Tx, scope osemu.Scope, name string, typ osemu.PackageType, engineVersion string,
+) error {
 	found, err := tx.FindPackages(osemu.PackageQuery{Scope: scope, Names: []string{name}})
 	if err != nil {
 		return err
@@ -214,7 +218,9 @@ type UpdatePackageInput struct {
 // UpdatePackage schedules the import of a new version of a package's
 // content. The package goes back through COPYING and VALIDATING; its
 // available version stays what it was until the new one is AVAILABLE.
-func (s *Service) UpdatePackage(ctx context.Context, scope osemu.Scope, in UpdatePackageInput) (*osemu.Package, error) {
+func (s *Service) UpdatePackage(
+	ctx context.Context, scope osemu.Scope, in UpdatePackageInput,
+) (*osemu.Package, error) {
 	if err := checkSource(in.Source); err != nil {
 		return nil, err
 	}
@@ -266,7 +272,9 @@ func (s *Service) UpdatePackage(ctx context.Context, scope osemu.Scope, in Updat
 
 // DeletePackage schedules the removal of a package that no domain uses. The
 // package is DELETING when this returns.
-func (s *Service) DeletePackage(ctx context.Context, scope osemu.Scope, id string) (*osemu.Package, error) {
+func (s *Service) DeletePackage(
+	ctx context.Context, scope osemu.Scope, id string,
+) (*osemu.Package, error) {
 	var p *osemu.Package
 	err := s.update(ctx, func(tx osemu.Tx, sched *scheduler) error {
 		var err error
@@ -366,7 +374,9 @@ type PackageFilters map[string][]string
 // DescribePackages returns a page of the packages the scope may see (its
 // own, those shared with it, AWS's) that match every filter, in creation
 // order.
-func (s *Service) DescribePackages(ctx context.Context, scope osemu.Scope, filters PackageFilters, page Page) ([]*osemu.Package, string, error) {
+func (s *Service) DescribePackages(
+	ctx context.Context, scope osemu.Scope, filters PackageFilters, page Page,
+) ([]*osemu.Package, string, error) {
 	limit, err := page.limit()
 	if err != nil {
 		return nil, "", err
@@ -465,7 +475,9 @@ func (f PackageFilters) key() string {
 //
 // AWS: the order of the history is not documented; newest first is what the
 // console shows (unverified for the API).
-func (s *Service) GetPackageVersionHistory(ctx context.Context, scope osemu.Scope, id string, page Page) ([]*osemu.PackageVersion, string, error) {
+func (s *Service) GetPackageVersionHistory(
+	ctx context.Context, scope osemu.Scope, id string, page Page,
+) ([]*osemu.PackageVersion, string, error) {
 	limit, err := page.limit()
 	if err != nil {
 		return nil, "", err

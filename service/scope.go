@@ -20,7 +20,9 @@ const (
 // Accounts on the list see the package in DescribePackages and can
 // associate it with their domains; associations they already have stay
 // when they are taken off.
-func (s *Service) UpdatePackageScope(ctx context.Context, scope osemu.Scope, id, op string, users []string) ([]string, error) {
+func (s *Service) UpdatePackageScope(
+	ctx context.Context, scope osemu.Scope, id, op string, users []string,
+) ([]string, error) {
 	var allow []string
 	err := s.update(ctx, func(tx osemu.Tx, _ *scheduler) error {
 		p, err := visiblePackage(tx, scope, id)

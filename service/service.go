@@ -149,7 +149,9 @@ type scheduler struct {
 
 // schedule replaces the pending steps of a resource with one new step, due
 // one delay from now.
-func (sc *scheduler) schedule(kind osemu.StepKind, scope osemu.Scope, packageID, domainName string) error {
+func (sc *scheduler) schedule(
+	kind osemu.StepKind, scope osemu.Scope, packageID, domainName string,
+) error {
 	if err := sc.tx.DeleteSteps(scope, packageID, domainName); err != nil {
 		return err
 	}

@@ -15,7 +15,9 @@ import (
 
 // stepAssociation returns the association a step acts on if it is still
 // in status want; nil when it is gone or has moved on.
-func stepAssociation(tx osemu.Tx, step *osemu.Step, want osemu.DomainPackageStatus) (*osemu.Association, error) {
+func stepAssociation(
+	tx osemu.Tx, step *osemu.Step, want osemu.DomainPackageStatus,
+) (*osemu.Association, error) {
 	a, err := tx.GetAssociation(step.Scope, step.DomainName, step.PackageID)
 	if errors.Is(err, osemu.ErrNotFound) || (err == nil && a.Status != want) {
 		return nil, nil
@@ -50,7 +52,9 @@ type target struct {
 // loadTarget reads an association in status want with its package, the
 // version it is at, its domain and, for licences and configurations,
 // their plugin. It returns nil when the association has moved on.
-func (w *Worker) loadTarget(ctx context.Context, step *osemu.Step, want osemu.DomainPackageStatus) (*target, error) {
+func (w *Worker) loadTarget(
+	ctx context.Context, step *osemu.Step, want osemu.DomainPackageStatus,
+) (*target, error) {
 	var t *target
 	err := w.store.View(ctx, func(tx osemu.Tx) error {
 		a, err := stepAssociation(tx, step, want)
@@ -353,14 +357,17 @@ func (w *Worker) install(ctx context.Context, t *target) *osemu.ErrorDetails {
 }
 
 // writeFiles writes what a record names from content.
-func (w *Worker) writeFiles(scope osemu.Scope, domain string, rec deploy.Record, content io.ReaderAt, size int64) error {
+func (w *Worker) writeFiles(
+	scope osemu.Scope, domain string, rec deploy.Record, content io.ReaderAt, size int64,
+) error {
 	switch rec.Type {
 	case osemu.PackageTypeTxtDictionary:
 		return w.deploy.WriteDictionary(scope, domain, rec.PackageID, io.NewSectionReader(content, 0, size))
 	case osemu.PackageTypeZipPlugin:
 		return w.deploy.InstallPlugin(scope, domain, rec.Plugin, content, size)
 	case osemu.PackageTypeLicense:
-		return w.deploy.WriteLicense(scope, domain, rec.Plugin, rec.LicensePath, io.NewSectionReader(content, 0, size))
+		license := io.NewSectionReader(content, 0, size)
+		return w.deploy.WriteLicense(scope, domain, rec.Plugin, rec.LicensePath, license)
 	case osemu.PackageTypeConfig:
 		return w.deploy.InstallConfig(scope, domain, rec.Plugin, content, size)
 	}

@@ -13,7 +13,9 @@ import (
 
 // loadPackage reads a package outside any write transaction; ok is false
 // when it is gone.
-func (w *Worker) loadPackage(ctx context.Context, id string) (p *osemu.Package, ok bool, err error) {
+func (w *Worker) loadPackage(
+	ctx context.Context, id string,
+) (p *osemu.Package, ok bool, err error) {
 	err = w.store.View(ctx, func(tx osemu.Tx) error {
 		p, err = tx.GetPackage(id)
 		return err
@@ -93,7 +95,9 @@ func (w *Worker) copyPackage(ctx context.Context, step *osemu.Step) error {
 // copyObject reads an S3 object into a blob. A failure to read the object
 // is the package's fault and comes back as ErrorDetails; a failure to store
 // it is the store's, and comes back as an error so the step is retried.
-func (w *Worker) copyObject(ctx context.Context, scope osemu.Scope, src osemu.S3Location) (osemu.BlobRef, *osemu.ErrorDetails, error) {
+func (w *Worker) copyObject(
+	ctx context.Context, scope osemu.Scope, src osemu.S3Location,
+) (osemu.BlobRef, *osemu.ErrorDetails, error) {
 	rc, size, err := w.fetch.Fetch(ctx, scope, src)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -119,7 +123,8 @@ func (w *Worker) copyObject(ctx context.Context, scope osemu.Scope, src osemu.S3
 		// A stream that ended early without an error, or an object
 		// replaced while it was read: never keep part of one.
 		w.dropBlob(ctx, blob.ID)
-		return osemu.BlobRef{}, copyFailure(src, fmt.Errorf("read %d bytes of an object of %d bytes", blob.Size, size)), nil
+		short := fmt.Errorf("read %d bytes of an object of %d bytes", blob.Size, size)
+		return osemu.BlobRef{}, copyFailure(src, short), nil
 	}
 	return blob, nil, nil
 }
@@ -251,7 +256,9 @@ func (w *Worker) validatePackage(ctx context.Context, step *osemu.Step) error {
 
 // check validates a blob's content. It returns the verdict on invalid
 // content, or an error when the content cannot be read.
-func (w *Worker) check(ctx context.Context, p *osemu.Package, blob osemu.BlobRef) (*content.Result, *content.Invalid, error) {
+func (w *Worker) check(
+	ctx context.Context, p *osemu.Package, blob osemu.BlobRef,
+) (*content.Result, *content.Invalid, error) {
 	f, remove, err := w.spool(ctx, blob.ID)
 	if err != nil {
 		return nil, nil, err

@@ -294,7 +294,9 @@ func (w *Worker) runStep(ctx context.Context, step *osemu.Step) error {
 // finish runs fn in a transaction that also completes the step, so the
 // step's effect and its removal commit together or not at all. fn gets a
 // scheduler for the next step.
-func (w *Worker) finish(ctx context.Context, step *osemu.Step, fn func(tx osemu.Tx, next *next) error) error {
+func (w *Worker) finish(
+	ctx context.Context, step *osemu.Step, fn func(tx osemu.Tx, next *next) error,
+) error {
 	return w.store.Update(ctx, func(tx osemu.Tx) error {
 		if err := tx.CompleteStep(step.ID, w.owner); err != nil {
 			return err
@@ -312,7 +314,9 @@ type next struct {
 	due time.Time
 }
 
-func (n *next) schedule(kind osemu.StepKind, scope osemu.Scope, packageID, domainName string) error {
+func (n *next) schedule(
+	kind osemu.StepKind, scope osemu.Scope, packageID, domainName string,
+) error {
 	if err := n.tx.DeleteSteps(scope, packageID, domainName); err != nil {
 		return err
 	}

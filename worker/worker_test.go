@@ -38,7 +38,9 @@ func (c *clock) Add(d time.Duration) {
 // fails halfway through the read.
 type fetcher map[string]string
 
-func (f fetcher) Fetch(_ context.Context, _ osemu.Scope, loc osemu.S3Location) (io.ReadCloser, int64, error) {
+func (f fetcher) Fetch(
+	_ context.Context, _ osemu.Scope, loc osemu.S3Location,
+) (io.ReadCloser, int64, error) {
 	content, ok := f[loc.Bucket+"/"+loc.Key]
 	if !ok {
 		return nil, 0, fmt.Errorf("fetch: %w", source.ErrNoSuchKey)
@@ -368,7 +370,9 @@ type slowFetcher struct {
 	pause time.Duration
 }
 
-func (f slowFetcher) Fetch(ctx context.Context, scope osemu.Scope, loc osemu.S3Location) (io.ReadCloser, int64, error) {
+func (f slowFetcher) Fetch(
+	ctx context.Context, scope osemu.Scope, loc osemu.S3Location,
+) (io.ReadCloser, int64, error) {
 	select {
 	case <-time.After(f.pause):
 	case <-ctx.Done():

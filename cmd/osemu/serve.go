@@ -119,7 +119,8 @@ func (m *Main) ParseFlags(args []string) error {
 		"`directory` where the package versions domains run are written, for a local OpenSearch node")
 	fs.IntVar(&c.Quotas.Packages, "max-packages", c.Quotas.Packages,
 		"packages other than plugins an account may own per region")
-	fs.IntVar(&c.Quotas.Plugins, "max-plugins", c.Quotas.Plugins, "ZIP-PLUGIN packages an account may own per region")
+	fs.IntVar(&c.Quotas.Plugins, "max-plugins", c.Quotas.Plugins,
+		"ZIP-PLUGIN packages an account may own per region")
 	fs.IntVar(&c.Quotas.DomainPackages, "max-domain-packages", c.Quotas.DomainPackages,
 		"packages that may be associated with one domain")
 

@@ -165,7 +165,9 @@ func NewWith(t testing.TB, opts Options) *Env {
 		Deploy:  deployer,
 		TempDir: t.TempDir(),
 	})
-	svc := service.New(service.Config{Store: store, Clock: clock, Delay: Delay, Logger: quiet, Quotas: opts.Quotas})
+	svc := service.New(service.Config{
+		Store: store, Clock: clock, Delay: Delay, Logger: quiet, Quotas: opts.Quotas,
+	})
 	if opts.AWSPackages {
 		if _, err := svc.SeedAWSPackages(ctx); err != nil {
 			t.Fatalf("seed aws packages: %v", err)
