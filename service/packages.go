@@ -103,6 +103,10 @@ func checkNameFree(
 
 // checkPackageQuota refuses a package past the account's quota for its
 // kind: plugins count against one quota, every other type against another.
+//
+// AWS: the quotas are documented as 25 custom packages and 25 custom
+// plugins per account and region; whether plugins also count against the
+// first is not said, and here they do not (unverified).
 func (s *Service) checkPackageQuota(tx osemu.Tx, scope osemu.Scope, typ osemu.PackageType) error {
 	var n, max int
 	var err error

@@ -120,7 +120,12 @@ func optional[T any](v *T, err error) (*T, error) {
 	return v, err
 }
 
-// failure returns ErrorDetails.
+// failure returns the ErrorDetails of an association that cannot run.
+//
+// AWS: the ErrorType strings AWS writes for ASSOCIATION_FAILED are not
+// documented; osemu names the cause (EngineVersionMismatch,
+// MissingRequiredPackage, PluginNameConflict, DeployFailed, ...)
+// (unverified).
 func failure(typ, format string, args ...any) *osemu.ErrorDetails {
 	return &osemu.ErrorDetails{ErrorType: typ, ErrorMessage: fmt.Sprintf(format, args...)}
 }
