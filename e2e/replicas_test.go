@@ -2,12 +2,9 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -23,42 +20,18 @@ import (
 	"github.com/osemu/osemu/internal/osemutest"
 )
 
-// postgresDSN returns the DSN of the test PostgreSQL with search_path set
-// to a fresh schema, which the test drops at its end. osemu creates the
-// schema when it first opens the store.
+// postgresDSN returns the DSN of the test PostgreSQL in a fresh schema,
+// failing the test at once if PostgreSQL cannot be reached.
 func postgresDSN(t *testing.T) string {
 	t.Helper()
-	base := osemutest.PostgresDSN()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "osemu_e2e_" + hex.EncodeToString(b)
-
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
+	conn, err := pgx.Connect(ctx, osemutest.PostgresDSN())
 	if err != nil {
-		t.Fatalf("PostgreSQL at %s is needed by the replica tests (.ci/run starts it): %v", base, err)
+		t.Fatalf("PostgreSQL at %s is needed by the replica tests (.ci/run starts it): %v",
+			osemutest.PostgresDSN(), err)
 	}
 	conn.Close(ctx)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return osemutest.PostgresSchema(t, "osemu_e2e_")
 }
 
 // doneLogs counts, over replicas' logs, the lines of a message per

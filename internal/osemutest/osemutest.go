@@ -95,9 +95,22 @@ func openStore(t testing.TB) osemu.Store {
 		return store
 	}
 
+	dsn := PostgresSchema(t, "osemu_api_")
+	store, err := postgres.Open(ctx, dsn, postgres.WithMaxConns(4))
+	if err != nil {
+		t.Fatalf("open PostgreSQL store (is PostgreSQL up at %s?): %v", PostgresDSN(), err)
+	}
+	return store
+}
+
+// PostgresSchema returns the test PostgreSQL's DSN with its search_path set
+// to a new schema named prefix and random hex, which the store creates when
+// it first opens it and which is dropped when the test ends.
+func PostgresSchema(t testing.TB, prefix string) string {
+	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	schema := "osemu_api_" + hex.EncodeToString(b)
+	schema := prefix + hex.EncodeToString(b)
 	u, err := url.Parse(PostgresDSN())
 	if err != nil {
 		t.Fatal(err)
@@ -105,11 +118,9 @@ func openStore(t testing.TB) osemu.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	store, err := postgres.Open(ctx, u.String(), postgres.WithMaxConns(4))
-	if err != nil {
-		t.Fatalf("open PostgreSQL store (is PostgreSQL up at %s?): %v", PostgresDSN(), err)
-	}
+
 	t.Cleanup(func() {
+		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, PostgresDSN())
 		if err != nil {
 			t.Errorf("drop schema %s: %v", schema, err)
@@ -120,7 +131,7 @@ func openStore(t testing.TB) osemu.Store {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	return store
+	return u.String()
 }
 
 // Options changes how an Env runs.
